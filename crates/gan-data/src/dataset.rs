@@ -1,0 +1,147 @@
+use std::ops::Range;
+
+use burn::tensor::{Device, Tensor, TensorData};
+
+use crate::error::{DataError, Result};
+
+/// An in-memory dataset: `n` rows of `dim` f32 features, optional labels, and the shape of one
+/// item (e.g. `[28, 28]` for MNIST, `[3, 32, 32]` for CIFAR-10) for turning rows into images.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dataset {
+    features: Vec<f32>,
+    dim: usize,
+    item_shape: Vec<usize>,
+    labels: Option<Vec<u8>>,
+}
+
+impl Dataset {
+    /// A dataset from row-major features. `features.len()` must be a multiple of the product of
+    /// `item_shape`, and `labels`, if given, must have one entry per row.
+    pub fn new(
+        features: Vec<f32>,
+        item_shape: Vec<usize>,
+        labels: Option<Vec<u8>>,
+    ) -> Result<Self> {
+        let dim: usize = item_shape.iter().product();
+        if dim == 0 {
+            return Err(DataError::Invalid(format!(
+                "item shape {item_shape:?} has no features"
+            )));
+        }
+        if !features.len().is_multiple_of(dim) {
+            return Err(DataError::Invalid(format!(
+                "{} values do not form rows of {dim} features",
+                features.len()
+            )));
+        }
+        let n = features.len() / dim;
+        if let Some(l) = &labels
+            && l.len() != n
+        {
+            return Err(DataError::Invalid(format!(
+                "{} labels for {n} rows",
+                l.len()
+            )));
+        }
+        Ok(Self {
+            features,
+            dim,
+            item_shape,
+            labels,
+        })
+    }
+
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.features.len() / self.dim
+    }
+
+    /// Whether there is no row.
+    pub fn is_empty(&self) -> bool {
+        self.features.is_empty()
+    }
+
+    /// Features per row.
+    pub fn dim(&self) -> usize {
+        self.dim
+    }
+
+    /// Shape of one item (its product is [`Dataset::dim`]).
+    pub fn item_shape(&self) -> &[usize] {
+        &self.item_shape
+    }
+
+    /// All features, row-major `[len, dim]`.
+    pub fn features(&self) -> &[f32] {
+        &self.features
+    }
+
+    /// Row `i`.
+    ///
+    /// # Panics
+    ///
+    /// If `i >= len()`.
+    pub fn row(&self, i: usize) -> &[f32] {
+        &self.features[i * self.dim..(i + 1) * self.dim]
+    }
+
+    /// The labels, one per row, if the dataset has them.
+    pub fn labels(&self) -> Option<&[u8]> {
+        self.labels.as_deref()
+    }
+
+    /// Rows `range` as a new dataset.
+    pub fn slice(&self, range: Range<usize>) -> Result<Self> {
+        if range.start > range.end || range.end > self.len() {
+            return Err(DataError::Invalid(format!(
+                "rows {range:?} out of range for a dataset of {} rows",
+                self.len()
+            )));
+        }
+        Ok(Self {
+            features: self.features[range.start * self.dim..range.end * self.dim].to_vec(),
+            dim: self.dim,
+            item_shape: self.item_shape.clone(),
+            labels: self.labels.as_ref().map(|l| l[range.clone()].to_vec()),
+        })
+    }
+
+    /// The first `n` rows (all of them if there are fewer).
+    pub fn head(&self, n: usize) -> Self {
+        self.slice(0..n.min(self.len())).expect("in range")
+    }
+
+    /// The whole dataset as a `[len, dim]` tensor on `device`.
+    pub fn to_tensor(&self, device: &Device) -> Tensor<2> {
+        Tensor::from_data(
+            TensorData::new(self.features.clone(), [self.len(), self.dim]),
+            device,
+        )
+    }
+
+    /// The rows `indices`, in that order, as a `[indices.len(), dim]` tensor on `device`.
+    ///
+    /// # Panics
+    ///
+    /// If an index is out of range.
+    pub fn gather(&self, indices: &[usize], device: &Device) -> Tensor<2> {
+        let mut rows = Vec::with_capacity(indices.len() * self.dim);
+        for &i in indices {
+            rows.extend_from_slice(self.row(i));
+        }
+        Tensor::from_data(TensorData::new(rows, [indices.len(), self.dim]), device)
+    }
+
+    /// The mean of each feature over all rows: for [0, 1] pixels, the probability of ink, which
+    /// initialises a sigmoid generator's output bias.
+    pub fn marginals(&self) -> Vec<f32> {
+        let mut sums = vec![0f64; self.dim];
+        for row in self.features.chunks_exact(self.dim) {
+            for (s, &v) in sums.iter_mut().zip(row) {
+                *s += f64::from(v);
+            }
+        }
+        let n = self.len().max(1) as f64;
+        sums.into_iter().map(|s| (s / n) as f32).collect()
+    }
+}

@@ -1,0 +1,44 @@
+//! Datasets for gan-core: files on disk turned into Burn tensors, safely.
+//!
+//! - [`Mnist`]: the IDX files (raw or `.gz`), the paper's train/valid/test splits, and a
+//!   download that verifies SHA-256 before anything lands in place.
+//! - [`Cifar10`]: the binary batches, with optional global contrast normalisation.
+//! - [`read_npy`] / [`write_npy`]: NumPy arrays in and out, for bringing your own data.
+//! - [`toy`]: 1-D Gaussians and mixtures, the 2-D ring, with exact log-densities.
+//! - [`BatchSampler`]: seeded, epoch-based shuffled minibatches.
+//!
+//! Every failure is a [`DataError`] naming the file; sizes read from headers are checked
+//! against the bytes actually present before anything is allocated from them.
+//!
+//! ```no_run
+//! use gan_data::{Mnist, BatchSampler, default_data_dir};
+//! # fn main() -> Result<(), gan_data::DataError> {
+//! let mnist = Mnist::load_or_download(&default_data_dir().join("mnist"))?;
+//! assert_eq!(mnist.train.len(), 50_000);
+//! let sampler = BatchSampler::new(mnist.train.len(), 100, 42)?;
+//! # let device = burn::tensor::Device::default();
+//! for batch in mnist.train.epoch_batches(&sampler, 0, &device)? {
+//!     assert_eq!(batch.dims(), [100, 784]);
+//! }
+//! # Ok(()) }
+//! ```
+
+mod batch;
+mod cifar;
+mod dataset;
+mod error;
+mod idx;
+mod mnist;
+mod npy;
+pub mod toy;
+
+pub use batch::{BatchSampler, EpochBatches};
+pub use cifar::{Cifar10, CifarScaling, global_contrast_normalize, read_batch};
+pub use dataset::Dataset;
+pub use error::{DataError, Result};
+pub use idx::{IdxArray, IdxType, parse_idx_bytes, read_idx};
+pub use mnist::{
+    DATA_DIR_ENV, DEFAULT_MNIST_MIRROR, MIRROR_ENV, MNIST_FILES, Mnist, MnistFile,
+    default_data_dir, download_missing, read_labelled_images, sha256_file,
+};
+pub use npy::{parse_npy, read_npy, read_npy_scaled, write_npy};

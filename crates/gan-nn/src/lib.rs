@@ -1,0 +1,81 @@
+//! Neural-network modules for generative adversarial nets (Goodfellow et al., 2014).
+//!
+//! Every module follows Burn's `burn-nn` shape: a serialisable `*Config` with `init(&device)`,
+//! and a module with `forward`. Configs validate themselves, so a bad width or probability is a
+//! [`NnError`], never a panic.
+//!
+//! - [`Maxout`]: `h_i = max_j (x·W_ij + b_ij)`, one fused linear layer then a max over pieces.
+//! - [`Generator`]: an MLP from noise to data ([`GeneratorConfig::paper_mnist`]).
+//! - [`Discriminator`]: maxout layers, input dropout, a linear logit output
+//!   ([`DiscriminatorConfig::paper_mnist`]).
+//! - [`Noise`]: the priors `p_z` of the released code.
+
+mod discriminator;
+mod dropout;
+mod error;
+mod generator;
+mod maxout;
+mod noise;
+
+pub use discriminator::{Discriminator, DiscriminatorConfig, MaxoutLayerConfig};
+pub use dropout::{InputDropout, InputDropoutConfig};
+pub use error::NnError;
+pub use generator::{Generator, GeneratorConfig, HiddenLayerConfig};
+pub use maxout::{Maxout, MaxoutConfig};
+pub use noise::Noise;
+
+/// Burn's parameter initializers, re-exported for configs.
+pub use burn::nn::Initializer;
+/// Burn's activation configs, re-exported for building generators.
+pub use burn::nn::activation::{Activation, ActivationConfig};
+
+use burn::module::Param;
+use burn::nn::Linear;
+use burn::tensor::{Device, Tensor};
+
+/// A [`Linear`] layer whose weight comes from `init` and whose bias starts at zero, as every
+/// layer of the released pylearn2 models does.
+pub(crate) fn linear_zero_bias(
+    d_input: usize,
+    d_output: usize,
+    init: &Initializer,
+    device: &Device,
+) -> Linear {
+    Linear {
+        weight: init.init_with([d_input, d_output], Some(d_input), Some(d_output), device),
+        bias: Some(Param::from_tensor(Tensor::zeros([d_output], device))),
+    }
+}
+
+/// Rejects initializers whose bounds are not finite or are reversed.
+pub(crate) fn validate_initializer(init: &Initializer) -> Result<(), NnError> {
+    let check = |what: &str, value: f64| {
+        if value.is_finite() {
+            Ok(())
+        } else {
+            Err(NnError::NotFinite {
+                what: what.into(),
+                value,
+            })
+        }
+    };
+    match init {
+        Initializer::Uniform { min, max } => {
+            check("uniform initializer min", *min)?;
+            check("uniform initializer max", *max)?;
+            if min > max {
+                return Err(NnError::NotFinite {
+                    what: format!("uniform initializer range [{min}, {max}] (min > max):"),
+                    value: *min,
+                });
+            }
+            Ok(())
+        }
+        Initializer::Normal { mean, std } => {
+            check("normal initializer mean", *mean)?;
+            check("normal initializer std", *std)
+        }
+        Initializer::Constant { value } => check("constant initializer value", *value),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,47 @@
+//! # gan-core
+//!
+//! Generative adversarial networks (Goodfellow et al., "Generative Adversarial Nets", NIPS 2014)
+//! on the [Burn](https://burn.dev) deep-learning framework: the paper's models, objective,
+//! training algorithm and evaluation, running on any Burn device (Flex or NdArray on the CPU,
+//! wgpu on the GPU), chosen at run time.
+//!
+//! This crate is the facade: it re-exports the member crates as modules.
+//!
+//! | module | crate | what |
+//! | --- | --- | --- |
+//! | [`nn`] | `gan-nn` | maxout, generator and discriminator MLPs, noise priors |
+//! | [`objective`] | `gan-objective` | value function, losses, closed forms |
+//! | [`data`] | `gan-data` | MNIST/IDX, CIFAR-10, `.npy`, toy distributions, batches |
+//! | [`backend`] | `gan-backend` | choosing a Burn device by name |
+//!
+//! ```
+//! use gan_core::prelude::*;
+//!
+//! let device = Backend::default_cpu().unwrap().device();
+//! let g = GeneratorConfig::paper_mnist().init(&device).unwrap();
+//! let d = DiscriminatorConfig::paper_mnist().init(&device).unwrap();
+//! let z = Noise::Gaussian.sample(16, 100, &device);
+//! let fake = g.forward(z);
+//! let real = Tensor::<2>::zeros([16, 784], &device);
+//! let v = value_function(d.forward(real), d.forward(fake));
+//! assert!(v.into_scalar::<f32>().is_finite());
+//! ```
+
+pub use gan_backend as backend;
+pub use gan_data as data;
+pub use gan_nn as nn;
+pub use gan_objective as objective;
+
+/// The types most programs use.
+pub mod prelude {
+    pub use burn::tensor::{Device, Tensor};
+    pub use gan_backend::Backend;
+    pub use gan_nn::{
+        Discriminator, DiscriminatorConfig, Generator, GeneratorConfig, Maxout, MaxoutConfig, Noise,
+    };
+    pub use gan_objective::{GeneratorLoss, discriminator_loss, value_function};
+}
+
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
