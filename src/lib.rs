@@ -11,6 +11,7 @@
 //! | --- | --- | --- |
 //! | [`nn`] | `gan-nn` | maxout, generator and discriminator MLPs, noise priors |
 //! | [`objective`] | `gan-objective` | value function, losses, closed forms |
+//! | [`train`] | `gan-train` | Algorithm 1, the released schedule, checkpoints and resume |
 //! | [`data`] | `gan-data` | MNIST/IDX, CIFAR-10, `.npy`, toy distributions, batches |
 //! | [`backend`] | `gan-backend` | choosing a Burn device by name |
 //!
@@ -31,15 +32,18 @@ pub use gan_backend as backend;
 pub use gan_data as data;
 pub use gan_nn as nn;
 pub use gan_objective as objective;
+pub use gan_train as train;
 
 /// The types most programs use.
 pub mod prelude {
     pub use burn::tensor::{Device, Tensor};
     pub use gan_backend::Backend;
+    pub use gan_data::{BatchSampler, Dataset, Mnist};
     pub use gan_nn::{
         Discriminator, DiscriminatorConfig, Generator, GeneratorConfig, Maxout, MaxoutConfig, Noise,
     };
     pub use gan_objective::{GeneratorLoss, discriminator_loss, value_function};
+    pub use gan_train::{TrainConfig, Trainer, Until};
 }
 
 #[doc = include_str!("../README.md")]

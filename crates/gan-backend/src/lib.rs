@@ -162,8 +162,12 @@ impl FromStr for Backend {
 /// `GAN_TEST_BACKENDS` (a comma-separated list such as `flex,ndarray,wgpu`) chooses; by default
 /// every compiled CPU backend. wgpu is opt-in because its first use compiles shaders (minutes on
 /// a software Vulkan driver). Names that are not compiled in are skipped with a message.
+///
+/// # Panics
+///
+/// If the list comes out empty, so that a test can never pass by running on nothing.
 pub fn test_backends() -> Vec<Backend> {
-    match std::env::var("GAN_TEST_BACKENDS") {
+    let backends: Vec<Backend> = match std::env::var("GAN_TEST_BACKENDS") {
         Ok(list) if !list.trim().is_empty() => list
             .split(',')
             .filter_map(|name| match name.parse::<Backend>() {
@@ -178,7 +182,12 @@ pub fn test_backends() -> Vec<Backend> {
             .into_iter()
             .filter(|b| b.is_cpu())
             .collect(),
-    }
+    };
+    assert!(
+        !backends.is_empty(),
+        "no backend to test on: enable a gan-backend feature (flex, ndarray, wgpu) or fix GAN_TEST_BACKENDS"
+    );
+    backends
 }
 
 #[cfg(test)]

@@ -98,7 +98,10 @@ impl Mixture1d {
     /// normalised to sum to 1).
     pub fn new(components: &[(f64, f64, f64)]) -> Result<Self> {
         let total: f64 = components.iter().map(|c| c.0).sum();
-        if components.is_empty() || components.iter().any(|c| c.0.is_nan() || c.0 <= 0.0) || !total.is_finite() {
+        if components.is_empty()
+            || components.iter().any(|c| c.0.is_nan() || c.0 <= 0.0)
+            || !total.is_finite()
+        {
             return Err(DataError::Invalid(
                 "mixture weights must be positive and finite".into(),
             ));

@@ -1,0 +1,61 @@
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+/// Why training could not start, continue or save.
+#[derive(Debug, Error)]
+pub enum TrainError {
+    /// The configuration is invalid.
+    #[error("invalid training config: {0}")]
+    Config(String),
+    /// A model config is invalid.
+    #[error(transparent)]
+    Model(#[from] gan_nn::NnError),
+    /// The data could not be used.
+    #[error(transparent)]
+    Data(#[from] gan_data::DataError),
+    /// A loss or parameter became NaN or infinite. The last checkpoint on disk is untouched.
+    #[error("training diverged at step {step}: {what} is not finite")]
+    Diverged {
+        /// The step (0-based) whose update produced the value.
+        step: u64,
+        /// What was not finite.
+        what: String,
+    },
+    /// Reading or writing a run directory failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// A checkpoint is corrupt, partial or from another configuration.
+    #[error("checkpoint {}: {reason}", path.display())]
+    Checkpoint {
+        /// The checkpoint directory.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The run directory holds no usable checkpoint.
+    #[error("{}: no valid checkpoint to resume from{}", run_dir.display(), if skipped.is_empty() { String::new() } else { format!(" (damaged: {})", skipped.join("; ")) })]
+    NoCheckpoint {
+        /// The run directory.
+        run_dir: PathBuf,
+        /// Checkpoints found but damaged, with the reason.
+        skipped: Vec<String>,
+    },
+}
+
+impl TrainError {
+    pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        TrainError::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+/// Shorthand for results of this crate.
+pub type Result<T, E = TrainError> = std::result::Result<T, E>;

@@ -1,0 +1,72 @@
+use std::fs::{File, OpenOptions};
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::checkpoint::write_atomic;
+use crate::error::{Result, TrainError};
+
+/// One line of `metrics.jsonl`: means over the steps since the previous record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricsRecord {
+    /// Steps completed.
+    pub step: u64,
+    /// Epoch (completed passes over the training data) at this step.
+    pub epoch: u64,
+    /// Training wall time, seconds (across resumes).
+    pub wall_time_s: f64,
+    /// The discriminator's learning rate at the last step.
+    pub learning_rate: f64,
+    /// The discriminator's momentum at the last step (`null` for Adam).
+    pub momentum: Option<f64>,
+    /// The discriminator's loss `−V` (before `discriminator_loss_scale`).
+    pub d_loss: f64,
+    /// The generator's loss (the selected [`GeneratorLoss`](gan_objective::GeneratorLoss)).
+    pub g_loss: f64,
+    /// Mean `D(x)` on real batches (with training dropout).
+    pub d_real: f64,
+    /// Mean `D(G(z))` on generated batches (with training dropout).
+    pub d_fake: f64,
+    /// The minibatch estimate of `V(G, D)`.
+    pub value: f64,
+    /// Steps averaged into this record.
+    pub steps_averaged: u64,
+}
+
+/// Appends a record as one JSON line.
+pub fn append(path: &Path, record: &MetricsRecord) -> Result<()> {
+    let mut f = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(|e| TrainError::io(path, e))?;
+    let line = serde_json::to_string(record).expect("record serialises");
+    writeln!(f, "{line}").map_err(|e| TrainError::io(path, e))
+}
+
+/// Reads every record of a metrics log; a torn last line (a crash mid-write) is ignored.
+pub fn read(path: &Path) -> Result<Vec<MetricsRecord>> {
+    let f = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(TrainError::io(path, e)),
+    };
+    Ok(BufReader::new(f)
+        .lines()
+        .map_while(|l| l.ok())
+        .filter_map(|l| serde_json::from_str(&l).ok())
+        .collect())
+}
+
+/// Drops the records after `step` (written by a run that went on past the checkpoint it is
+/// resumed from), so the log reads as one uninterrupted run.
+pub fn truncate_after(path: &Path, step: u64) -> Result<()> {
+    let kept: Vec<MetricsRecord> = read(path)?.into_iter().filter(|r| r.step <= step).collect();
+    let mut text = String::new();
+    for r in &kept {
+        text.push_str(&serde_json::to_string(r).expect("record serialises"));
+        text.push('\n');
+    }
+    write_atomic(path, text.as_bytes())
+}
