@@ -12,6 +12,7 @@
 //! | [`nn`] | `gan-nn` | maxout, generator and discriminator MLPs, noise priors |
 //! | [`objective`] | `gan-objective` | value function, losses, closed forms |
 //! | [`train`] | `gan-train` | Algorithm 1, the released schedule, checkpoints and resume |
+//! | [`parzen`] | `gan-parzen` | the Parzen-window log-likelihood of Table 1 |
 //! | [`data`] | `gan-data` | MNIST/IDX, CIFAR-10, `.npy`, toy distributions, batches |
 //! | [`backend`] | `gan-backend` | choosing a Burn device by name |
 //!
@@ -32,6 +33,7 @@ pub use gan_backend as backend;
 pub use gan_data as data;
 pub use gan_nn as nn;
 pub use gan_objective as objective;
+pub use gan_parzen as parzen;
 pub use gan_train as train;
 
 /// The types most programs use.
@@ -43,6 +45,7 @@ pub mod prelude {
         Discriminator, DiscriminatorConfig, Generator, GeneratorConfig, Maxout, MaxoutConfig, Noise,
     };
     pub use gan_objective::{GeneratorLoss, discriminator_loss, value_function};
+    pub use gan_parzen::{ParzenEvaluator, ParzenReport};
     pub use gan_train::{TrainConfig, Trainer, Until};
 }
 

@@ -1,0 +1,318 @@
+//! The Parzen evaluator against closed forms, the f64 reference, and real MNIST.
+
+use std::path::PathBuf;
+
+use burn::tensor::{Device, Tensor, TensorData};
+use gan_backend::{Backend, test_backends};
+use gan_parzen::*;
+
+fn matrix(values: &[f32], d: usize, device: &Device) -> Tensor<2> {
+    Tensor::from_data(
+        TensorData::new(values.to_vec(), [values.len() / d, d]),
+        device,
+    )
+}
+
+fn on_each_device(body: impl Fn(&Device)) {
+    for backend in test_backends() {
+        eprintln!("backend: {backend}");
+        body(&backend.device());
+    }
+}
+
+fn close(a: f64, b: f64, rel: f64) -> bool {
+    (a - b).abs() <= rel * a.abs().max(b.abs()).max(1.0)
+}
+
+#[test]
+fn one_sample_gives_the_gaussian_log_density() {
+    on_each_device(|device| {
+        let mu = [0.2f32, -0.4, 1.0];
+        let x = [0.5f32, 0.1, 0.7, -1.0, 0.0, 2.0];
+        let sigma = 0.7;
+        let ll = ParzenEvaluator::default()
+            .log_likelihoods(&matrix(&mu, 3, device), &matrix(&x, 3, device), &[sigma])
+            .unwrap()
+            .remove(0);
+        for (row, got) in x.chunks(3).zip(&ll) {
+            let sq: f64 = row
+                .iter()
+                .zip(&mu)
+                .map(|(a, b)| (f64::from(*a) - f64::from(*b)).powi(2))
+                .sum();
+            let expected = -sq / (2.0 * sigma * sigma)
+                - 1.5 * (2.0 * std::f64::consts::PI * sigma * sigma).ln();
+            assert!(close(*got, expected, 1e-5), "{got} vs {expected}");
+        }
+        // N identical samples: the same density as one.
+        let many: Vec<f32> = mu.iter().copied().cycle().take(3 * 50).collect();
+        let ll_many = ParzenEvaluator::default()
+            .log_likelihoods(&matrix(&many, 3, device), &matrix(&x, 3, device), &[sigma])
+            .unwrap()
+            .remove(0);
+        for (a, b) in ll.iter().zip(&ll_many) {
+            assert!(close(*a, *b, 1e-5));
+        }
+    });
+}
+
+#[test]
+fn one_dimensional_case_matches_a_hand_computation() {
+    // μ = [0, 1, 2], x = [0.5, 3.0], σ = 0.5: log p(x) = log(mean_i exp(−(x−μ_i)²/0.5)) − log(0.5√(2π)).
+    let hand = |x: f64| {
+        let s: f64 = [0.0f64, 1.0, 2.0]
+            .iter()
+            .map(|m| (-(x - m).powi(2) / 0.5).exp())
+            .sum();
+        (s / 3.0).ln() - (0.5 * (2.0 * std::f64::consts::PI).sqrt()).ln()
+    };
+    // x = 0.5: exp(-0.5) twice and exp(-4.5) once; x = 3: exp(-18), exp(-8), exp(-2).
+    assert!(
+        (hand(0.5)
+            - (((2.0 * (-0.5f64).exp() + (-4.5f64).exp()) / 3.0).ln() - 0.225_791_352_644_727_4))
+            .abs()
+            < 1e-12
+    );
+    on_each_device(|device| {
+        let r = ParzenEvaluator::default()
+            .evaluate_with_sigma(
+                &matrix(&[0.0, 1.0, 2.0], 1, device),
+                &matrix(&[0.5, 3.0], 1, device),
+                0.5,
+            )
+            .unwrap();
+        let (a, b) = (hand(0.5), hand(3.0));
+        assert!(
+            close(r.mean, (a + b) / 2.0, 1e-6),
+            "{} vs {}",
+            r.mean,
+            (a + b) / 2.0
+        );
+        assert!(close(r.se, ((a - b).abs() / 2.0) / 2f64.sqrt(), 1e-6));
+        assert_eq!((r.n_test, r.n_samples, r.sigma), (2, 3, 0.5));
+    });
+}
+
+#[test]
+fn tiny_sigma_does_not_underflow() {
+    on_each_device(|device| {
+        // Distances of 1 with σ = 0.01: exp(−5000) underflows in any float, the log-sum-exp
+        // relative to the nearest sample does not.
+        let ll = ParzenEvaluator::default()
+            .log_likelihoods(
+                &matrix(&[0.0, 1.0, 5.0], 1, device),
+                &matrix(&[2.0], 1, device),
+                &[0.01],
+            )
+            .unwrap();
+        let expected =
+            -1.0 / (2.0 * 0.0001) - 3f64.ln() - (0.01 * (2.0 * std::f64::consts::PI).sqrt()).ln();
+        assert!(
+            close(ll[0][0], expected, 1e-6),
+            "{} vs {expected}",
+            ll[0][0]
+        );
+        assert!(close(
+            reference_log_likelihood(&[0.0, 1.0, 5.0], &[2.0], 1, 0.01)[0],
+            expected,
+            1e-12
+        ));
+    });
+}
+
+fn mnist_dir() -> Option<PathBuf> {
+    let dir = std::env::var_os("GAN_MNIST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/mnist")
+        });
+    if dir.join("train-images-idx3-ubyte.gz").is_file() {
+        Some(dir)
+    } else {
+        eprintln!(
+            "SKIPPED: real MNIST not found at {} (set GAN_MNIST_DIR)",
+            dir.display()
+        );
+        None
+    }
+}
+
+#[test]
+fn device_path_matches_the_f64_reference_on_mnist_and_tiling_changes_nothing() {
+    let Some(dir) = mnist_dir() else { return };
+    let mnist = gan_data::Mnist::load(&dir).unwrap();
+    let samples = mnist.train.slice(0..400).unwrap();
+    let test = mnist.test.slice(0..150).unwrap();
+    on_each_device(|device| {
+        let s = matrix(samples.features(), 784, device);
+        let t = matrix(test.features(), 784, device);
+        let sigmas = [0.05, 0.1, 0.17, 0.3, 0.6, 1.0];
+        let ours = ParzenEvaluator::default()
+            .log_likelihoods(&s, &t, &sigmas)
+            .unwrap();
+        for (k, &sigma) in sigmas.iter().enumerate() {
+            let reference =
+                reference_log_likelihood(samples.features(), test.features(), 784, sigma);
+            let (a, b) = (mean_and_se(&ours[k]).0, mean_and_se(&reference).0);
+            assert!(close(a, b, 1e-4), "σ = {sigma}: device {a} vs f64 {b}");
+        }
+        // Tiles of 7 samples × a few rows: many sample tiles and row tiles, same numbers.
+        let tiny = ParzenEvaluator::new(ParzenConfig {
+            tile_budget_bytes: 4 * 7 * 11,
+            ..ParzenConfig::default()
+        });
+        let tiled = tiny.log_likelihoods(&s, &t, &sigmas).unwrap();
+        // Tile shapes change the f32 summation order of the distance products: allow each row
+        // a distance error of 1e-4 (on squared norms of ~100), i.e. 1e-4 / (2σ²) in log p.
+        for (k, &sigma) in sigmas.iter().enumerate() {
+            let tol = 1e-4 / (2.0 * sigma * sigma);
+            for (a, b) in ours[k].iter().zip(&tiled[k]) {
+                assert!((a - b).abs() <= tol, "σ = {sigma}: tiled {b} vs whole {a}");
+            }
+            assert!(close(
+                mean_and_se(&ours[k]).0,
+                mean_and_se(&tiled[k]).0,
+                1e-5
+            ));
+        }
+        // Permuting samples and test rows.
+        let rev = |d: &gan_data::Dataset| -> Vec<f32> {
+            (0..d.len()).rev().flat_map(|i| d.row(i).to_vec()).collect()
+        };
+        let permuted = ParzenEvaluator::default()
+            .log_likelihoods(
+                &matrix(&rev(&samples), 784, device),
+                &matrix(&rev(&test), 784, device),
+                &sigmas,
+            )
+            .unwrap();
+        for (k, _) in sigmas.iter().enumerate() {
+            let mut back = permuted[k].clone();
+            back.reverse();
+            let tol = 1e-4 / (2.0 * sigmas[k] * sigmas[k]);
+            for (a, b) in ours[k].iter().zip(&back) {
+                assert!((a - b).abs() <= tol, "permuted {b} vs {a}");
+            }
+        }
+    });
+}
+
+/// The protocol with 10,000 real training images standing in for generator samples: near the
+/// well-known ≈240 at σ ≈ 0.17; uniform noise images score far below.
+#[test]
+fn real_images_as_samples_score_near_240_and_noise_scores_strongly_negative() {
+    let Some(dir) = mnist_dir() else { return };
+    let mnist = gan_data::Mnist::load(&dir).unwrap();
+    let device = Backend::default_cpu().unwrap().device();
+    let evaluator = ParzenEvaluator::paper_protocol();
+    let samples = matrix(mnist.train.head(10_000).features(), 784, &device);
+    let valid = matrix(mnist.valid.features(), 784, &device);
+    let test = matrix(mnist.test.features(), 784, &device);
+    let report = evaluator.evaluate(&samples, &valid, &test).unwrap();
+    eprintln!("{}", serde_json::to_string(&report).unwrap());
+    assert_eq!(
+        (report.n_test, report.n_samples, report.grid.len()),
+        (10_000, 10_000, 10)
+    );
+    assert!(
+        (report.sigma - 0.1668).abs() < 0.01,
+        "sigma {}",
+        report.sigma
+    );
+    assert!(
+        report.mean > 220.0 && report.mean < 260.0,
+        "mean {}",
+        report.mean
+    );
+    assert!(report.se > 0.5 && report.se < 3.0, "se {}", report.se);
+    let best = report
+        .grid
+        .iter()
+        .map(|g| g.score)
+        .fold(f64::NEG_INFINITY, f64::max);
+    assert_eq!(
+        best,
+        report
+            .grid
+            .iter()
+            .find(|g| g.sigma == report.sigma)
+            .unwrap()
+            .score
+    );
+
+    device.seed(1);
+    let noise = Tensor::<2>::random([10_000, 784], burn::tensor::Distribution::Default, &device);
+    let bad = evaluator
+        .evaluate(&noise, &valid, &test.clone().narrow(0, 0, 1000))
+        .unwrap();
+    eprintln!(
+        "uniform noise: {} ± {} (σ = {})",
+        bad.mean, bad.se, bad.sigma
+    );
+    assert!(bad.mean < -200.0, "noise scored {}", bad.mean);
+}
+
+#[test]
+fn bad_input_is_a_typed_error() {
+    let device = Backend::default_cpu().unwrap().device();
+    let e = ParzenEvaluator::default();
+    let s = matrix(&[0.0, 1.0, 2.0, 3.0], 2, &device);
+    for sigma in [0.0, -1.0, f64::NAN, f64::INFINITY] {
+        assert!(matches!(
+            e.evaluate_with_sigma(&s, &s, sigma).unwrap_err(),
+            ParzenError::Sigma(_)
+        ));
+    }
+    let empty = Tensor::<2>::zeros([0, 2], &device);
+    assert_eq!(
+        e.evaluate_with_sigma(&empty, &s, 0.5).unwrap_err(),
+        ParzenError::Empty("samples")
+    );
+    assert_eq!(
+        e.evaluate_with_sigma(&s, &empty, 0.5).unwrap_err(),
+        ParzenError::Empty("test")
+    );
+    let wide = matrix(&[0.0; 6], 3, &device);
+    assert!(matches!(
+        e.evaluate_with_sigma(&s, &wide, 0.5).unwrap_err(),
+        ParzenError::Width {
+            expected: 2,
+            actual: 3,
+            ..
+        }
+    ));
+    assert!(matches!(
+        e.evaluate(&s, &wide, &s).unwrap_err(),
+        ParzenError::Width {
+            which: "validation",
+            ..
+        }
+    ));
+    let nan = matrix(&[0.0, f32::NAN, 1.0, 1.0], 2, &device);
+    assert_eq!(
+        e.evaluate_with_sigma(&nan, &s, 0.5).unwrap_err(),
+        ParzenError::NotFinite("samples")
+    );
+    assert_eq!(
+        e.evaluate_with_sigma(&s, &nan, 0.5).unwrap_err(),
+        ParzenError::NotFinite("test")
+    );
+    let no_grid = ParzenEvaluator::new(ParzenConfig {
+        sigma_grid: vec![],
+        ..ParzenConfig::default()
+    });
+    assert!(matches!(
+        no_grid.evaluate(&s, &s, &s).unwrap_err(),
+        ParzenError::Config(_)
+    ));
+}
+
+#[test]
+fn the_default_grid_is_the_papers() {
+    let g = ParzenConfig::default().sigma_grid;
+    assert_eq!(g.len(), 10);
+    assert!((g[0] - 0.1).abs() < 1e-15 && (g[9] - 1.0).abs() < 1e-15);
+    for w in g.windows(2) {
+        assert!((w[1] / w[0] - 10f64.powf(1.0 / 9.0)).abs() < 1e-12);
+    }
+}
