@@ -1,0 +1,29 @@
+use thiserror::Error;
+
+/// Everything a command can fail with; printed as one line.
+#[derive(Debug, Error)]
+pub enum CliError {
+    /// A flag or argument combination that cannot work.
+    #[error("{0}")]
+    Usage(String),
+    /// Data files.
+    #[error(transparent)]
+    Data(#[from] gan_data::DataError),
+    /// Training and run directories.
+    #[error(transparent)]
+    Train(#[from] gan_train::TrainError),
+    /// The evaluator.
+    #[error(transparent)]
+    Parzen(#[from] gan_parzen::ParzenError),
+    /// Model configs.
+    #[error(transparent)]
+    Model(#[from] gan_nn::NnError),
+    /// Writing an output file.
+    #[error("{path}: {message}")]
+    Output {
+        /// The file.
+        path: String,
+        /// What went wrong.
+        message: String,
+    },
+}

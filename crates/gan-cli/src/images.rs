@@ -1,0 +1,61 @@
+//! Image grids: rows of flat samples laid out as tiles of a PNG.
+
+use std::path::Path;
+
+use image::{ImageBuffer, Rgb};
+
+use crate::error::CliError;
+
+/// How a flat vector of `d` values is an image.
+fn image_shape(d: usize) -> Option<(usize, usize, usize)> {
+    if d == 3072 {
+        return Some((3, 32, 32));
+    }
+    let side = (d as f64).sqrt().round() as usize;
+    (side * side == d).then_some((1, side, side))
+}
+
+/// Writes `images` (flat rows of `d` values in [0, 1]) as a grid of `cols` columns with a
+/// one-pixel gap. Grayscale for square `d`, RGB planes for `d = 3072`.
+pub fn write_grid(path: &Path, images: &[Vec<f32>], cols: usize, d: usize) -> Result<(), CliError> {
+    let (channels, h, w) = image_shape(d).ok_or_else(|| {
+        CliError::Usage(format!(
+            "cannot draw samples of {d} values as images (need a square or 3072)"
+        ))
+    })?;
+    let rows = images.len().div_ceil(cols);
+    let (width, height) = ((cols * (w + 1) + 1) as u32, (rows * (h + 1) + 1) as u32);
+    let mut img = ImageBuffer::from_pixel(width, height, Rgb([128u8, 128, 128]));
+    for (k, values) in images.iter().enumerate() {
+        let (r, c) = (k / cols, k % cols);
+        for y in 0..h {
+            for x in 0..w {
+                let px = |ch: usize| {
+                    let v = values[ch * h * w + y * w + x];
+                    (v.clamp(0.0, 1.0) * 255.0).round() as u8
+                };
+                let pixel = if channels == 3 {
+                    [px(0), px(1), px(2)]
+                } else {
+                    [px(0); 3]
+                };
+                img.put_pixel(
+                    (c * (w + 1) + 1 + x) as u32,
+                    (r * (h + 1) + 1 + y) as u32,
+                    Rgb(pixel),
+                );
+            }
+        }
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| output_error(path, e))?;
+    }
+    img.save(path).map_err(|e| output_error(path, e))
+}
+
+fn output_error(path: &Path, e: impl std::fmt::Display) -> CliError {
+    CliError::Output {
+        path: path.display().to_string(),
+        message: e.to_string(),
+    }
+}

@@ -1,0 +1,81 @@
+//! `gan`: train, evaluate, sample and interpolate the generative adversarial nets of
+//! Goodfellow et al. (2014). Run `gan --help` and `gan <command> --help`.
+
+mod commands;
+mod error;
+mod images;
+mod inputs;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::error::CliError;
+
+/// Generative adversarial nets (Goodfellow et al., 2014) on Burn.
+#[derive(Parser, Debug)]
+#[command(name = "gan", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Train a GAN (the paper's MNIST preset or a JSON config), with checkpoints and resume.
+    Train(commands::TrainArgs),
+    /// Evaluate a run's generator with the paper's Parzen-window protocol (Table 1).
+    Eval(commands::EvalArgs),
+    /// The Parzen-window evaluator on arrays from files (.npy or IDX).
+    Parzen(commands::ParzenArgs),
+    /// Draw a grid of samples from a run's generator (Figure 2).
+    Sample(commands::SampleArgs),
+    /// Linear interpolations between random points of z-space (Figure 3).
+    Interpolate(commands::InterpolateArgs),
+}
+
+/// Options shared by every command that computes.
+#[derive(Args, Debug, Clone)]
+struct DeviceArgs {
+    /// Backend: cpu (the fastest CPU backend compiled in), flex, ndarray or wgpu.
+    #[arg(long, default_value = "cpu", env = "GAN_BACKEND")]
+    backend: String,
+}
+
+/// Where MNIST is read from.
+#[derive(Args, Debug, Clone)]
+struct DataArgs {
+    /// Directory with the four MNIST files (.gz or raw). Without it, MNIST is found in, or
+    /// downloaded to, $GAN_DATA_DIR/mnist (default: the user's cache directory).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Train(a) => commands::train(a),
+        Command::Eval(a) => commands::eval(a),
+        Command::Parzen(a) => commands::parzen(a),
+        Command::Sample(a) => commands::sample(a),
+        Command::Interpolate(a) => commands::interpolate(a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+impl DeviceArgs {
+    fn device(&self) -> Result<burn::tensor::Device, CliError> {
+        let backend: gan_backend::Backend = self
+            .backend
+            .parse()
+            .map_err(|e| CliError::Usage(format!("--backend: {e}")))?;
+        Ok(backend.device())
+    }
+}
