@@ -1,0 +1,302 @@
+//! The `gan` binary, run as a user would.
+
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use burn::tensor::{Tensor, TensorData};
+use gan_parzen::ParzenEvaluator;
+
+fn gan() -> Command {
+    Command::cargo_bin("gan").unwrap()
+}
+
+fn mnist_dir() -> Option<PathBuf> {
+    let dir = std::env::var_os("GAN_MNIST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/mnist")
+        });
+    if dir.join("train-images-idx3-ubyte.gz").is_file() {
+        Some(dir)
+    } else {
+        eprintln!(
+            "SKIPPED: real MNIST not found at {} (set GAN_MNIST_DIR)",
+            dir.display()
+        );
+        None
+    }
+}
+
+/// Runs a command expected to fail: exit code 1, one line on stderr, no panic.
+fn fails_with(cmd: &mut Command, needle: &str) {
+    let out = cmd.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "stderr: {stderr}");
+    assert_eq!(
+        stderr.trim_end().lines().count(),
+        1,
+        "not one line: {stderr}"
+    );
+    assert!(
+        stderr.starts_with("error: ") && stderr.contains(needle),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("panicked"));
+}
+
+#[test]
+fn every_command_has_help() {
+    for (cmd, flag) in [
+        ("train", "--checkpoint-every"),
+        ("eval", "--json"),
+        ("parzen", "--sigma"),
+        ("sample", "--nearest"),
+        ("interpolate", "--steps"),
+    ] {
+        let out = gan().args([cmd, "--help"]).output().unwrap();
+        assert!(out.status.success());
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            text.contains(flag) && text.contains("--backend"),
+            "{cmd}: {text}"
+        );
+    }
+    assert!(gan().arg("--help").output().unwrap().status.success());
+}
+
+fn write_npy(dir: &Path, name: &str, values: &[f32], d: usize) -> PathBuf {
+    let p = dir.join(name);
+    gan_data::write_npy(&p, values, &[values.len() / d, d]).unwrap();
+    p
+}
+
+#[test]
+fn parzen_on_npy_files_matches_the_library() {
+    let dir = tempfile::tempdir().unwrap();
+    let samples: Vec<f32> = (0..60).map(|i| ((i * 7 % 13) as f32) / 13.0).collect();
+    let test: Vec<f32> = (0..24).map(|i| ((i * 5 % 11) as f32) / 11.0).collect();
+    let s = write_npy(dir.path(), "s.npy", &samples, 3);
+    let t = write_npy(dir.path(), "t.npy", &test, 3);
+    let out = gan()
+        .args(["parzen", "--json", "--sigma", "0.3", "--samples"])
+        .arg(&s)
+        .arg("--test")
+        .arg(&t)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let device = gan_backend::Backend::default_cpu().unwrap().device();
+    let m =
+        |v: &[f32]| Tensor::<2>::from_data(TensorData::new(v.to_vec(), [v.len() / 3, 3]), &device);
+    let expected = ParzenEvaluator::paper_protocol()
+        .evaluate_with_sigma(&m(&samples), &m(&test), 0.3)
+        .unwrap();
+    assert!((json["mean"].as_f64().unwrap() - expected.mean).abs() < 1e-9);
+    assert!((json["se"].as_f64().unwrap() - expected.se).abs() < 1e-9);
+    assert_eq!(json["n_test"], 8);
+    assert_eq!(json["n_samples"], 20);
+    for key in ["sigma", "grid"] {
+        assert!(json.get(key).is_some(), "missing {key}");
+    }
+    // Cross-validated: every grid entry has sigma and score.
+    let out = gan()
+        .args(["parzen", "--json", "--samples"])
+        .arg(&s)
+        .arg("--test")
+        .arg(&t)
+        .arg("--valid")
+        .arg(&t)
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["grid"].as_array().unwrap().len(), 10);
+    assert!(json["grid"][0]["sigma"].is_f64() && json["grid"][0]["score"].is_f64());
+
+    fails_with(
+        gan()
+            .args(["parzen", "--samples"])
+            .arg(&s)
+            .arg("--test")
+            .arg(&t),
+        "--valid",
+    );
+    fails_with(
+        gan()
+            .args([
+                "parzen",
+                "--sigma",
+                "0.3",
+                "--samples",
+                "/no/such.npy",
+                "--test",
+            ])
+            .arg(&t),
+        "/no/such.npy",
+    );
+    let wide = write_npy(dir.path(), "w.npy", &[0.0; 8], 4);
+    fails_with(
+        gan()
+            .args(["parzen", "--sigma", "0.3", "--samples"])
+            .arg(&s)
+            .arg("--test")
+            .arg(&wide),
+        "columns",
+    );
+    fails_with(
+        gan()
+            .args(["parzen", "--sigma=-1", "--samples"])
+            .arg(&s)
+            .arg("--test")
+            .arg(&t),
+        "sigma",
+    );
+}
+
+#[test]
+fn train_eval_sample_and_interpolate_a_tiny_run() {
+    let Some(mnist) = mnist_dir() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let out = gan()
+        .args([
+            "train",
+            "--steps",
+            "4",
+            "--checkpoint-every",
+            "2",
+            "--seed",
+            "3",
+            "--data-dir",
+        ])
+        .arg(&mnist)
+        .arg("--run-dir")
+        .arg(&run)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(run.join("config.json").is_file() && run.join("samples.png").is_file());
+    assert_eq!(gan_train::list_checkpoints(&run).unwrap().len(), 2);
+    // Resume for two more steps.
+    let out = gan()
+        .args(["train", "--steps", "6", "--resume", "--data-dir"])
+        .arg(&mnist)
+        .arg("--run-dir")
+        .arg(&run)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(gan_train::list_checkpoints(&run).unwrap()[0].ends_with("step-0000000006"));
+
+    let out = gan()
+        .args([
+            "eval",
+            "--json",
+            "--samples",
+            "300",
+            "--test-rows",
+            "100",
+            "--data-dir",
+        ])
+        .arg(&mnist)
+        .arg("--run-dir")
+        .arg(&run)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (json["n_test"].as_u64(), json["n_samples"].as_u64()),
+        (Some(100), Some(300))
+    );
+    assert!(
+        json["mean"].as_f64().unwrap().is_finite() && json["grid"].as_array().unwrap().len() == 10
+    );
+
+    let png = dir.path().join("grid.png");
+    let npy = dir.path().join("s.npy");
+    let out = gan()
+        .args(["sample", "--n", "8", "--cols", "4", "--run-dir"])
+        .arg(&run)
+        .arg("--out")
+        .arg(&png)
+        .arg("--npy")
+        .arg(&npy)
+        .arg("--nearest")
+        .arg(&mnist)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let img = image::open(&png).unwrap();
+    // 2 rows of 4 samples plus the nearest-neighbour column, 28 px tiles with 1 px gaps.
+    assert_eq!((img.width(), img.height()), (5 * 29 + 1, 2 * 29 + 1));
+    let samples = gan_data::read_npy(&npy).unwrap();
+    assert_eq!((samples.len(), samples.dim()), (8, 784));
+
+    let interp = dir.path().join("interp.png");
+    let out = gan()
+        .args(["interpolate", "--rows", "2", "--steps", "5", "--run-dir"])
+        .arg(&run)
+        .arg("--out")
+        .arg(&interp)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(image::open(&interp).unwrap().width(), 5 * 29 + 1);
+}
+
+#[test]
+fn user_mistakes_are_one_line_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    fails_with(
+        gan()
+            .args(["eval", "--run-dir"])
+            .arg(dir.path().join("none")),
+        "config.json",
+    );
+    fails_with(
+        gan()
+            .args(["sample", "--backend", "tpu", "--run-dir"])
+            .arg(dir.path()),
+        "unknown backend `tpu`",
+    );
+    fails_with(
+        gan()
+            .args(["train", "--data-dir", "/no/mnist", "--run-dir"])
+            .arg(dir.path()),
+        "/no/mnist",
+    );
+    fails_with(
+        gan()
+            .args(["interpolate", "--steps", "1", "--run-dir"])
+            .arg(dir.path()),
+        "--steps",
+    );
+    // Clap's own errors: exit code 2 with usage text.
+    let out = gan().args(["train", "--bogus"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
