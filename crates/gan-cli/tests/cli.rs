@@ -10,23 +10,6 @@ fn gan() -> Command {
     Command::cargo_bin("gan").unwrap()
 }
 
-fn mnist_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("GAN_MNIST_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/mnist")
-        });
-    if dir.join("train-images-idx3-ubyte.gz").is_file() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "SKIPPED: real MNIST not found at {} (set GAN_MNIST_DIR)",
-            dir.display()
-        );
-        None
-    }
-}
-
 /// Runs a command expected to fail: exit code 1, one line on stderr, no panic.
 fn fails_with(cmd: &mut Command, needle: &str) {
     let out = cmd.output().unwrap();
@@ -159,7 +142,9 @@ fn parzen_on_npy_files_matches_the_library() {
 
 #[test]
 fn train_eval_sample_and_interpolate_a_tiny_run() {
-    let Some(mnist) = mnist_dir() else { return };
+    let Some(mnist) = gan_data::mnist_dir_from_env() else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("run");
     let out = gan()

@@ -38,7 +38,7 @@ pub use dataset::Dataset;
 pub use error::{DataError, Result};
 pub use idx::{IdxArray, IdxType, parse_idx_bytes, read_idx};
 pub use mnist::{
-    DATA_DIR_ENV, DEFAULT_MNIST_MIRROR, MIRROR_ENV, MNIST_FILES, Mnist, MnistFile,
-    default_data_dir, download_missing, read_labelled_images, sha256_file,
+    DATA_DIR_ENV, DEFAULT_MNIST_MIRROR, MIRROR_ENV, MNIST_DIR_ENV, MNIST_FILES, Mnist, MnistFile,
+    default_data_dir, download_missing, mnist_dir_from_env, read_labelled_images, sha256_file,
 };
 pub use npy::{parse_npy, read_npy, read_npy_scaled, write_npy};

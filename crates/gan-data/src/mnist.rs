@@ -60,6 +60,29 @@ pub const DEFAULT_MNIST_MIRROR: &str = "https://ossci-datasets.s3.amazonaws.com/
 /// Environment variable overriding [`DEFAULT_MNIST_MIRROR`].
 pub const MIRROR_ENV: &str = "GAN_MNIST_MIRROR";
 
+/// Environment variable naming a directory that holds the MNIST files (used by the tests,
+/// benchmarks and examples; `.cargo/config.toml` points it at `../shared/data/mnist`).
+pub const MNIST_DIR_ENV: &str = "GAN_MNIST_DIR";
+
+/// The directory in `$GAN_MNIST_DIR`, if it holds the MNIST training images; otherwise prints
+/// why not (for tests that then skip) and returns `None`.
+pub fn mnist_dir_from_env() -> Option<PathBuf> {
+    match std::env::var_os(MNIST_DIR_ENV).map(PathBuf::from) {
+        Some(dir) if find(&dir, MNIST_FILES[0].name).is_some() => Some(dir),
+        Some(dir) => {
+            eprintln!(
+                "SKIPPED: no MNIST files in {} ({MNIST_DIR_ENV})",
+                dir.display()
+            );
+            None
+        }
+        None => {
+            eprintln!("SKIPPED: {MNIST_DIR_ENV} is not set");
+            None
+        }
+    }
+}
+
 /// Environment variable naming the data cache directory.
 pub const DATA_DIR_ENV: &str = "GAN_DATA_DIR";
 

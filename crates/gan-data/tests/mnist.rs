@@ -1,7 +1,5 @@
 //! Real MNIST, the IDX parser's error paths, and the verified download against a local server.
 
-mod common;
-
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
@@ -17,7 +15,7 @@ type Case = (&'static str, Vec<u8>, fn(&DataError) -> bool);
 
 #[test]
 fn real_mnist_has_the_papers_splits_values_and_label_counts() {
-    let Some(dir) = common::mnist_dir() else {
+    let Some(dir) = mnist_dir_from_env() else {
         return;
     };
     let m = Mnist::load(&dir).unwrap();
@@ -250,7 +248,7 @@ impl Drop for Server {
 
 #[test]
 fn download_verifies_checksums_and_leaves_nothing_behind_on_mismatch() {
-    let Some(shared) = common::mnist_dir() else {
+    let Some(shared) = mnist_dir_from_env() else {
         return;
     };
     let real: HashMap<String, Vec<u8>> = MNIST_FILES

@@ -1,7 +1,5 @@
 //! The Parzen evaluator against closed forms, the f64 reference, and real MNIST.
 
-use std::path::PathBuf;
-
 use burn::tensor::{Device, Tensor, TensorData};
 use gan_backend::{Backend, test_backends};
 use gan_parzen::*;
@@ -120,26 +118,11 @@ fn tiny_sigma_does_not_underflow() {
     });
 }
 
-fn mnist_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("GAN_MNIST_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/mnist")
-        });
-    if dir.join("train-images-idx3-ubyte.gz").is_file() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "SKIPPED: real MNIST not found at {} (set GAN_MNIST_DIR)",
-            dir.display()
-        );
-        None
-    }
-}
-
 #[test]
 fn device_path_matches_the_f64_reference_on_mnist_and_tiling_changes_nothing() {
-    let Some(dir) = mnist_dir() else { return };
+    let Some(dir) = gan_data::mnist_dir_from_env() else {
+        return;
+    };
     let mnist = gan_data::Mnist::load(&dir).unwrap();
     let samples = mnist.train.slice(0..400).unwrap();
     let test = mnist.test.slice(0..150).unwrap();
@@ -162,10 +145,11 @@ fn device_path_matches_the_f64_reference_on_mnist_and_tiling_changes_nothing() {
             ..ParzenConfig::default()
         });
         let tiled = tiny.log_likelihoods(&s, &t, &sigmas).unwrap();
-        // Tile shapes change the f32 summation order of the distance products: allow each row
-        // a distance error of 1e-4 (on squared norms of ~100), i.e. 1e-4 / (2σ²) in log p.
+        // Tile shapes change the f32 summation order of the 784-term distance products: allow
+        // each row a squared-distance error of 3e-4 (≈ √784 ulps of norms ~100), i.e.
+        // 3e-4 / (2σ²) in log p.
         for (k, &sigma) in sigmas.iter().enumerate() {
-            let tol = 1e-4 / (2.0 * sigma * sigma);
+            let tol = 3e-4 / (2.0 * sigma * sigma);
             for (a, b) in ours[k].iter().zip(&tiled[k]) {
                 assert!((a - b).abs() <= tol, "σ = {sigma}: tiled {b} vs whole {a}");
             }
@@ -189,7 +173,7 @@ fn device_path_matches_the_f64_reference_on_mnist_and_tiling_changes_nothing() {
         for (k, _) in sigmas.iter().enumerate() {
             let mut back = permuted[k].clone();
             back.reverse();
-            let tol = 1e-4 / (2.0 * sigmas[k] * sigmas[k]);
+            let tol = 3e-4 / (2.0 * sigmas[k] * sigmas[k]);
             for (a, b) in ours[k].iter().zip(&back) {
                 assert!((a - b).abs() <= tol, "permuted {b} vs {a}");
             }
@@ -201,7 +185,9 @@ fn device_path_matches_the_f64_reference_on_mnist_and_tiling_changes_nothing() {
 /// well-known ≈240 at σ ≈ 0.17; uniform noise images score far below.
 #[test]
 fn real_images_as_samples_score_near_240_and_noise_scores_strongly_negative() {
-    let Some(dir) = mnist_dir() else { return };
+    let Some(dir) = gan_data::mnist_dir_from_env() else {
+        return;
+    };
     let mnist = gan_data::Mnist::load(&dir).unwrap();
     let device = Backend::default_cpu().unwrap().device();
     let evaluator = ParzenEvaluator::paper_protocol();

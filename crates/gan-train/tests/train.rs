@@ -502,28 +502,13 @@ fn sample_moments(t: &Trainer, device: &Device) -> (f64, f64) {
     )
 }
 
-fn mnist_dir() -> Option<PathBuf> {
-    let dir = std::env::var_os("GAN_MNIST_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/mnist")
-        });
-    if dir.join("train-images-idx3-ubyte.gz").is_file() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "SKIPPED: real MNIST not found at {} (set GAN_MNIST_DIR)",
-            dir.display()
-        );
-        None
-    }
-}
-
 /// A few hundred steps of the paper's preset on real MNIST: D's loss falls from its initial
 /// value and everything stays finite.
 #[test]
 fn paper_preset_on_real_mnist_lowers_the_discriminator_loss() {
-    let Some(dir) = mnist_dir() else { return };
+    let Some(dir) = gan_data::mnist_dir_from_env() else {
+        return;
+    };
     let mnist = gan_data::Mnist::load(&dir).unwrap();
     let device = cpu();
     let config = TrainConfig::paper_mnist().with_log_every(50);
