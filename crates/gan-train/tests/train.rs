@@ -534,3 +534,38 @@ fn paper_preset_on_real_mnist_lowers_the_discriminator_loss() {
     assert!(records[5].d_loss < records[0].d_loss - 0.05, "{records:?}");
     assert!(records[5].d_real > records[5].d_fake);
 }
+
+#[test]
+fn max_col_norm_bounds_every_discriminator_column() {
+    let c = 0.05;
+    let mut config = toy_config(Schedule::Alternating { k: 2 });
+    config.d_optimizer = OptimizerConfig::adam(0.05);
+    config.max_col_norm = Some(c);
+    let mut t = Trainer::new(config, gaussian_data(), &cpu()).unwrap();
+    t.train(&Until::steps(20), |_| {}).unwrap();
+    let d = t.discriminator();
+    let weights: Vec<Tensor<2>> = d
+        .hidden
+        .iter()
+        .map(|l| l.linear.weight.val())
+        .chain(std::iter::once(d.output.weight.val()))
+        .collect();
+    let mut largest = 0.0f32;
+    for w in weights {
+        let [rows, cols] = w.dims();
+        let v = values(w);
+        for j in 0..cols {
+            let norm = (0..rows)
+                .map(|i| v[i * cols + j].powi(2))
+                .sum::<f32>()
+                .sqrt();
+            assert!(
+                norm <= c as f32 * (1.0 + 1e-5),
+                "column {j} has norm {norm} > {c}"
+            );
+            largest = largest.max(norm);
+        }
+    }
+    // The constraint is active (some columns sit at the bound), not vacuous.
+    assert!(largest > 0.9 * c as f32, "largest column norm {largest}");
+}
