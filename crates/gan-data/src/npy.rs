@@ -29,6 +29,7 @@ pub fn read_npy_scaled(path: &Path) -> Result<Dataset> {
 /// Parses `.npy` bytes (the fuzz target's entry point); `path` is only used in errors.
 pub fn parse_npy(bytes: &[u8], path: &Path, scale_u8: bool) -> Result<Dataset> {
     let bad = |reason: String| DataError::format(path, reason);
+    check_preamble(bytes).map_err(bad)?;
     let file = npyz::NpyFile::new(bytes).map_err(|e| bad(format!("not a valid .npy file: {e}")))?;
     let header = file.header().clone();
     if header.order() != npyz::Order::C {
@@ -95,6 +96,32 @@ pub fn parse_npy(bytes: &[u8], path: &Path, scale_u8: bool) -> Result<Dataset> {
         )));
     }
     Dataset::new(values, item_shape, None)
+}
+
+/// Checks the magic, version and header length against the bytes present. npyz allocates the
+/// header buffer from the length field before reading it (a 4 GiB request for a lying version-2
+/// file, found by fuzzing), so the length is bounded here first.
+fn check_preamble(bytes: &[u8]) -> std::result::Result<(), String> {
+    if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
+        return Err("not a .npy file (bad magic)".into());
+    }
+    let (len, start) = match bytes[6] {
+        1 => (u64::from(u16::from_le_bytes([bytes[8], bytes[9]])), 10u64),
+        2 | 3 if bytes.len() >= 12 => (
+            u64::from(u32::from_le_bytes([
+                bytes[8], bytes[9], bytes[10], bytes[11],
+            ])),
+            12,
+        ),
+        v => return Err(format!("unsupported .npy format version {v}")),
+    };
+    if start + len > bytes.len() as u64 {
+        return Err(format!(
+            "header announces {len} bytes but the file has {}",
+            bytes.len() as u64 - start.min(bytes.len() as u64)
+        ));
+    }
+    Ok(())
 }
 
 /// Writes `values` as a C-order little-endian f32 `.npy` array of `shape`, atomically
