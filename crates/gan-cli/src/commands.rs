@@ -132,14 +132,13 @@ pub fn train(a: TrainArgs) -> Result<(), CliError> {
         .expect("valid template"),
     );
     let eval = a.eval_every > 0;
-    let (valid, test) = (
-        from_host(mnist.valid.features().to_vec(), 784, &device),
-        from_host(
-            mnist.test.head(a.eval_test_rows).features().to_vec(),
-            784,
-            &device,
-        ),
-    );
+    // The evaluation sets go to the device only when evaluations are asked for.
+    let eval_sets = eval.then(|| {
+        (
+            mnist.valid.to_tensor(&device),
+            mnist.test.head(a.eval_test_rows).to_tensor(&device),
+        )
+    });
     let run_dir = a.run_dir.clone();
     let started = Instant::now();
     let mut summary;
@@ -178,7 +177,10 @@ pub fn train(a: TrainArgs) -> Result<(), CliError> {
             || target.is_some_and(|t| trainer.step_count() >= t)
             || a.minutes
                 .is_some_and(|m| started.elapsed().as_secs_f64() >= m * 60.0);
-        if eval && next_eval == Some(trainer.step_count()) {
+        if let Some((valid, test)) = eval_sets
+            .as_ref()
+            .filter(|_| next_eval == Some(trainer.step_count()))
+        {
             let g = trainer.generator().valid();
             let samples = generate(
                 &g,
@@ -186,7 +188,7 @@ pub fn train(a: TrainArgs) -> Result<(), CliError> {
                 a.eval_samples,
                 &g.layers[0].weight.val().device(),
             );
-            let report = ParzenEvaluator::paper_protocol().evaluate(&samples, &valid, &test)?;
+            let report = ParzenEvaluator::paper_protocol().evaluate(&samples, valid, test)?;
             let line = EvalLine {
                 step: trainer.step_count(),
                 epoch: trainer.epoch(),

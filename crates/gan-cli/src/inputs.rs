@@ -35,8 +35,8 @@ pub fn read_matrix(path: &Path) -> Result<Dataset, CliError> {
         return Ok(read_npy_scaled(path)?);
     }
     let idx = read_idx(path)?;
-    let scale = if idx.dtype == gan_data::IdxType::U8 {
-        1.0 / 255.0
+    let divisor = if idx.dtype == gan_data::IdxType::U8 {
+        255.0
     } else {
         1.0
     };
@@ -45,11 +45,7 @@ pub fn read_matrix(path: &Path) -> Result<Dataset, CliError> {
     } else {
         idx.dims[1..].to_vec()
     };
-    let values = idx
-        .to_f32()
-        .into_iter()
-        .map(|v| if scale == 1.0 { v } else { v / 255.0 })
-        .collect();
+    let values = idx.to_f32().into_iter().map(|v| v / divisor).collect();
     Ok(Dataset::new(values, item, None)?)
 }
 

@@ -314,7 +314,6 @@ fn tile_log_likelihoods(
     samples: &[(Tensor<2>, Tensor<2>)],
     sigmas: &[f64],
 ) -> Vec<Vec<f64>> {
-    let rows = x.dims()[0];
     let x_norms = x.clone().powi_scalar(2).sum_dim(1);
     let mut d_min: Option<Tensor<2>> = None;
     let mut sums: Vec<Tensor<2>> = Vec::new();
@@ -360,7 +359,6 @@ fn tile_log_likelihoods(
             to_host(sum.log())
                 .into_iter()
                 .zip(&mins)
-                .take(rows)
                 .map(|(log_sum, m)| log_sum - m * inv)
                 .collect()
         })
