@@ -159,9 +159,10 @@ impl FromStr for Backend {
 
 /// The backends the test suites run their device-generic bodies on.
 ///
-/// `GAN_TEST_BACKENDS` (a comma-separated list such as `flex,ndarray,wgpu`) chooses; by default
-/// every compiled CPU backend. wgpu is opt-in because its first use compiles shaders (minutes on
-/// a software Vulkan driver). Names that are not compiled in are skipped with a message.
+/// By default every backend compiled in: a build with the `wgpu` feature tests wgpu too (it
+/// then needs a Vulkan driver; Mesa's software one, `mesa-vulkan-drivers`, is enough).
+/// `GAN_TEST_BACKENDS` (a comma-separated list such as `flex,wgpu`) narrows or reorders the
+/// list. Names that are not compiled in are skipped with a message.
 ///
 /// # Panics
 ///
@@ -178,10 +179,7 @@ pub fn test_backends() -> Vec<Backend> {
                 }
             })
             .collect(),
-        _ => Backend::compiled()
-            .into_iter()
-            .filter(|b| b.is_cpu())
-            .collect(),
+        _ => Backend::compiled(),
     };
     assert!(
         !backends.is_empty(),

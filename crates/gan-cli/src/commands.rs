@@ -16,6 +16,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::error::CliError;
 use crate::images::write_grid;
 use crate::inputs::{from_host, generate, host, read_matrix};
+use crate::plots::RunCurves;
 use crate::{DataArgs, DeviceArgs};
 
 /// Built-in training configurations.
@@ -171,6 +172,7 @@ pub fn train(a: TrainArgs) -> Result<(), CliError> {
         })?;
         if let Some(c) = &summary.final_checkpoint {
             write_run_samples(&trainer, &run_dir.join("samples.png"), &device)?;
+            write_run_plot(&run_dir, &bar);
             bar.println(format!("checkpoint {}", c.display()));
         }
         let finished = stop.load(Ordering::SeqCst)
@@ -203,6 +205,7 @@ pub fn train(a: TrainArgs) -> Result<(), CliError> {
                 "step {}: Parzen LL {:.1} ± {:.1} (σ = {:.3})",
                 line.step, report.mean, report.se, report.sigma
             ));
+            write_run_plot(&run_dir, &bar);
         }
         if finished || !eval {
             break;
@@ -213,6 +216,15 @@ pub fn train(a: TrainArgs) -> Result<(), CliError> {
         summary.step, summary.epoch
     ));
     Ok(())
+}
+
+/// Redraws `training.png`; a plot that cannot be drawn is a warning, not a reason to stop
+/// training (nothing is plotted before the first metrics record, for instance).
+fn write_run_plot(run_dir: &Path, bar: &ProgressBar) {
+    if let Err(e) = RunCurves::read(run_dir).and_then(|c| c.write_png(&run_dir.join("training.png")))
+    {
+        bar.println(format!("warning: training.png not drawn: {e}"));
+    }
 }
 
 fn append_line(path: &Path, line: &str) -> Result<(), CliError> {
@@ -469,5 +481,22 @@ pub fn interpolate(a: InterpolateArgs) -> Result<(), CliError> {
         d,
     )?;
     println!("wrote {}", a.out.display());
+    Ok(())
+}
+
+#[derive(Args, Debug)]
+pub struct PlotArgs {
+    /// The run directory (its metrics.jsonl, and parzen.jsonl when evaluations were run).
+    #[arg(long)]
+    run_dir: PathBuf,
+    /// The PNG to write (default: RUN_DIR/training.png).
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+pub fn plot(a: PlotArgs) -> Result<(), CliError> {
+    let out = a.out.unwrap_or_else(|| a.run_dir.join("training.png"));
+    RunCurves::read(&a.run_dir)?.write_png(&out)?;
+    println!("{}", out.display());
     Ok(())
 }

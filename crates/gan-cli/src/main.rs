@@ -5,6 +5,7 @@ mod commands;
 mod error;
 mod images;
 mod inputs;
+mod plots;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -33,6 +34,8 @@ enum Command {
     Sample(commands::SampleArgs),
     /// Linear interpolations between random points of z-space (Figure 3).
     Interpolate(commands::InterpolateArgs),
+    /// Plot a run's losses, D outputs and Parzen log-likelihood over training (PNG).
+    Plot(commands::PlotArgs),
 }
 
 /// Options shared by every command that computes.
@@ -60,6 +63,7 @@ fn main() -> ExitCode {
         Command::Parzen(a) => commands::parzen(a),
         Command::Sample(a) => commands::sample(a),
         Command::Interpolate(a) => commands::interpolate(a),
+        Command::Plot(a) => commands::plot(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

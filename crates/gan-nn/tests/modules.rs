@@ -1,5 +1,5 @@
 //! Device-generic tests of gan-nn: every body takes a `Device` and runs on each backend that
-//! `gan_backend::test_backends()` lists (the CPU backends by default, wgpu when asked).
+//! `gan_backend::test_backends()` lists (every backend compiled in: wgpu too in a `wgpu` build).
 
 use burn::config::Config;
 use burn::tensor::{Device, Distribution, Tensor, TensorData};

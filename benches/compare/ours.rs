@@ -1,0 +1,81 @@
+//! gan-core's side of the PyTorch comparison (`benches/compare/compare.py` drives it).
+//!
+//! `cargo bench --bench compare` alone only prints how to run the comparison; the driver calls
+//! the built binary as `compare train|parzen --backend B --reps N` and reads one JSON line:
+//! the wall time of every measured repetition, warm-up excluded. Threads are set by the
+//! driver through `RAYON_NUM_THREADS` (Flex, and NdArray's element-wise ops) and
+//! `MATMUL_NUM_THREADS` (NdArray's matrix products).
+
+#[path = "../common.rs"]
+mod common;
+
+use std::time::Instant;
+
+use gan_core::backend::Backend;
+use gan_core::parzen::ParzenEvaluator;
+use gan_core::train::{TrainConfig, Trainer};
+
+fn usage() -> ! {
+    eprintln!(
+        "usage: compare train|parzen [--backend flex|ndarray] [--reps N] [--warmup N]\n\
+         (run benches/compare/compare.py for the side-by-side comparison with PyTorch)"
+    );
+    std::process::exit(2)
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; anything else that is not ours is an error.
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let Some(what) = args.first().cloned() else {
+        println!("compare: nothing to do alone; run `python3 benches/compare/compare.py`");
+        return;
+    };
+    let (mut backend, mut reps, mut warmup) = (Backend::default_cpu().unwrap(), 30usize, 5usize);
+    let mut rest = args[1..].iter();
+    while let Some(flag) = rest.next() {
+        let value = rest.next().unwrap_or_else(|| usage());
+        match flag.as_str() {
+            "--backend" => backend = value.parse().unwrap_or_else(|_| usage()),
+            "--reps" => reps = value.parse().unwrap_or_else(|_| usage()),
+            "--warmup" => warmup = value.parse().unwrap_or_else(|_| usage()),
+            _ => usage(),
+        }
+    }
+    let mnist = common::mnist();
+    let mut times = Vec::with_capacity(reps);
+    match what.as_str() {
+        "train" => {
+            let config = TrainConfig::paper_mnist();
+            let mut trainer = Trainer::new(config, mnist.train, &backend.device()).unwrap();
+            for _ in 0..warmup {
+                trainer.step().unwrap();
+            }
+            for _ in 0..reps {
+                let start = Instant::now();
+                trainer.step().unwrap();
+                times.push(start.elapsed().as_secs_f64());
+            }
+        }
+        "parzen" => {
+            let device = backend.device();
+            let samples = mnist.train.head(10_000).to_tensor(&device);
+            let valid = mnist.valid.to_tensor(&device);
+            let test = mnist.test.to_tensor(&device);
+            let evaluator = ParzenEvaluator::paper_protocol();
+            for i in 0..warmup + reps {
+                let start = Instant::now();
+                let report = evaluator.evaluate(&samples, &valid, &test).unwrap();
+                if i >= warmup {
+                    times.push(start.elapsed().as_secs_f64());
+                }
+                std::hint::black_box(report);
+            }
+        }
+        _ => usage(),
+    }
+    let list: Vec<String> = times.iter().map(|t| format!("{t:.6}")).collect();
+    println!(
+        "{{\"impl\":\"gan-core/{backend}\",\"what\":\"{what}\",\"times\":[{}]}}",
+        list.join(",")
+    );
+}

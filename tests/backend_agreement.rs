@@ -1,0 +1,191 @@
+//! wgpu against Flex: the same forward passes, losses, Parzen evaluation and training steps
+//! from the same weights and inputs agree within f32 tolerance.
+//!
+//! Built only with the `wgpu` feature (`cargo test --workspace --features wgpu`, as CI does on
+//! Mesa's software Vulkan driver). Kept small: on a software driver every new kernel shape is
+//! compiled (and autotuned) on first use.
+#![cfg(all(feature = "wgpu", feature = "flex"))]
+
+use std::sync::OnceLock;
+
+use burn::module::Module;
+use burn::optim::GradientsParams;
+use burn::tensor::{Device, Tensor, TensorData};
+use gan_core::backend::Backend;
+use gan_core::data::{Dataset, Mnist, mnist_dir_from_env};
+use gan_core::nn::{DiscriminatorConfig, GeneratorConfig, InputDropoutConfig};
+use gan_core::objective::{GeneratorLoss, discriminator_loss, value_function};
+use gan_core::parzen::{ParzenConfig, ParzenEvaluator};
+use gan_core::train::{LearningRule, OptimizerConfig};
+
+/// Real MNIST for the Parzen comparison, or `None` (the test then says SKIPPED).
+fn mnist() -> Option<&'static Mnist> {
+    static MNIST: OnceLock<Option<Mnist>> = OnceLock::new();
+    MNIST
+        .get_or_init(|| mnist_dir_from_env().map(|dir| Mnist::load(&dir).expect("real MNIST")))
+        .as_ref()
+}
+
+fn devices() -> (Device, Device) {
+    (Backend::Flex.device(), Backend::Wgpu.device())
+}
+
+fn host<const D: usize>(t: Tensor<D>) -> Vec<f32> {
+    t.into_data().convert::<f32>().try_into_vec::<f32>().unwrap()
+}
+
+fn rows(data: &Dataset, device: &Device) -> Tensor<2> {
+    data.to_tensor(device)
+}
+
+/// A deterministic matrix with entries in [-scale, scale), the same on every device.
+fn matrix(rows: usize, cols: usize, scale: f32, salt: u64, device: &Device) -> Tensor<2> {
+    let values = (0..rows * cols)
+        .map(|i| {
+            let mut h = (i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ salt;
+            h ^= h >> 31;
+            h = h.wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            h ^= h >> 29;
+            ((h >> 40) as f32 / (1u64 << 24) as f32 * 2.0 - 1.0) * scale
+        })
+        .collect();
+    Tensor::from_data(TensorData::new(values, [rows, cols]), device)
+}
+
+/// Image-like rows: values in [0, 1], about half of them exactly 0 (as MNIST's background).
+fn images(rows: usize, salt: u64, device: &Device) -> Tensor<2> {
+    matrix(rows, 784, 1.0, salt, device).clamp_min(0.0)
+}
+
+/// Largest |a − b| / max(1, |b|): absolute near zero, relative for large values.
+fn max_rel_diff(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len());
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).abs() / y.abs().max(1.0))
+        .fold(0.0, f32::max)
+}
+
+/// Every parameter of a module, flattened, in visiting order.
+fn parameters<M: Module>(module: &M) -> Vec<f32> {
+    struct Collect(Vec<f32>);
+    impl burn::module::ModuleVisitor for Collect {
+        fn visit_float<const D: usize>(&mut self, param: &burn::module::Param<Tensor<D>>) {
+            self.0.extend(host(param.val()));
+        }
+    }
+    let mut c = Collect(Vec::new());
+    module.visit(&mut c);
+    c.0
+}
+
+#[test]
+fn paper_networks_forward_the_same() {
+    let (cpu, gpu) = devices();
+    cpu.seed(3);
+    let g = GeneratorConfig::paper_mnist().init(&cpu).unwrap();
+    let d = DiscriminatorConfig::paper_mnist().init(&cpu).unwrap();
+    let (g_gpu, d_gpu) = (g.clone().to_device(&gpu), d.clone().to_device(&gpu));
+
+    let z = |dev: &Device| matrix(64, 100, 2.0, 1, dev);
+    let (x_cpu, x_gpu) = (host(g.forward(z(&cpu))), host(g_gpu.forward(z(&gpu))));
+    // Sigmoid outputs in (0, 1) after three products of widths up to 1200.
+    assert!(max_rel_diff(&x_gpu, &x_cpu) < 1e-4, "G(z) differs");
+
+    let (l_cpu, l_gpu) = (
+        host(d.forward(images(64, 2, &cpu))),
+        host(d_gpu.forward(images(64, 2, &gpu))),
+    );
+    assert!(max_rel_diff(&l_gpu, &l_cpu) < 1e-4, "D logits differ");
+}
+
+#[test]
+fn losses_agree_including_saturated_logits() {
+    let (cpu, gpu) = devices();
+    let logits = |salt, dev: &Device| {
+        let mut t = matrix(50, 1, 8.0, salt, dev);
+        // Saturated values, where a naive log(sigmoid) would give -inf.
+        t = Tensor::cat(vec![t, Tensor::from_floats([[100.0], [-100.0]], dev)], 0);
+        t
+    };
+    let on = |dev: &Device| {
+        let (r, f) = (logits(7, dev), logits(8, dev));
+        [
+            host(value_function(r.clone(), f.clone()))[0],
+            host(discriminator_loss(r, f.clone()))[0],
+            host(GeneratorLoss::Minimax.loss(f.clone()))[0],
+            host(GeneratorLoss::NonSaturating.loss(f))[0],
+        ]
+    };
+    let (a, b) = (on(&cpu), on(&gpu));
+    assert!(a.iter().chain(&b).all(|v| v.is_finite()));
+    assert!(max_rel_diff(&b, &a) < 1e-5, "{a:?} vs {b:?}");
+}
+
+#[test]
+fn parzen_protocol_agrees() {
+    let Some(m) = mnist() else { return };
+    let (cpu, gpu) = devices();
+    let evaluator = ParzenEvaluator::new(ParzenConfig {
+        n_valid: 100,
+        // Small tiles on purpose: several tiles per matrix on both devices.
+        tile_budget_bytes: 64 * 1000 * 4,
+        ..ParzenConfig::default()
+    });
+    let on = |dev: &Device| {
+        evaluator
+            .evaluate(
+                &rows(&m.train.head(1000), dev),
+                &rows(&m.valid.head(100), dev),
+                &rows(&m.test.head(200), dev),
+            )
+            .unwrap()
+    };
+    let (a, b) = (on(&cpu), on(&gpu));
+    assert_eq!(a.sigma, b.sigma, "the same σ is chosen");
+    assert!((a.mean - b.mean).abs() <= 1e-4 * a.mean.abs(), "{a:?}\n{b:?}");
+    assert!((a.se - b.se).abs() <= 1e-3 * a.se, "{a:?}\n{b:?}");
+    for (x, y) in a.grid.iter().zip(&b.grid) {
+        assert!((x.score - y.score).abs() <= 1e-4 * x.score.abs().max(1.0));
+    }
+}
+
+#[test]
+fn three_simultaneous_training_steps_agree() {
+    let (cpu, gpu) = devices();
+    let (cpu, gpu) = (cpu.autodiff(), gpu.autodiff());
+    cpu.seed(11);
+    // No dropout: the masks are the one random draw the two devices would make differently.
+    let no_dropout = vec![InputDropoutConfig::new(1.0, 1.0); 3];
+    let g = GeneratorConfig::paper_mnist().init(&cpu).unwrap();
+    let d = DiscriminatorConfig::paper_mnist()
+        .with_input_dropout(no_dropout)
+        .init(&cpu)
+        .unwrap();
+    let (g_gpu, d_gpu) = (g.clone().to_device(&gpu), d.clone().to_device(&gpu));
+    let (g_init, d_init) = (parameters(&g), parameters(&d));
+
+    let run = |mut g: gan_core::nn::Generator, mut d: gan_core::nn::Discriminator, dev: &Device| {
+        let mut g_rule = LearningRule::new(OptimizerConfig::paper_momentum());
+        let mut d_rule = LearningRule::new(OptimizerConfig::paper_momentum());
+        for step in 0..3u64 {
+            let x = images(32, 100 + step, dev);
+            let fake = g.forward(matrix(32, 100, 1.5, step, dev));
+            let d_loss = discriminator_loss(d.forward_train(x), d.forward_train(fake.clone().detach()));
+            let g_loss = GeneratorLoss::NonSaturating.loss(d.clone().no_grad().forward_train(fake));
+            let mut grads = (d_loss.mul_scalar(0.5) + g_loss).backward();
+            let d_grads = GradientsParams::from_module(&mut grads, &d);
+            let g_grads = GradientsParams::from_module(&mut grads, &g);
+            d = d_rule.step(step, 0, d, d_grads);
+            g = g_rule.step(step, 0, g, g_grads);
+        }
+        (parameters(&g), parameters(&d))
+    };
+    let (g_a, d_a) = run(g, d, &cpu);
+    let (g_b, d_b) = run(g_gpu, d_gpu, &gpu);
+    assert!(max_rel_diff(&g_b, &g_a) < 1e-4, "generator weights differ");
+    assert!(max_rel_diff(&d_b, &d_a) < 1e-4, "discriminator weights differ");
+    // The steps moved the weights far more than the tolerance: the comparison is not of two
+    // untouched copies.
+    assert!(max_rel_diff(&g_a, &g_init) > 1e-2 && max_rel_diff(&d_a, &d_init) > 1e-2);
+}
