@@ -31,7 +31,10 @@ fn devices() -> (Device, Device) {
 }
 
 fn host<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-    t.into_data().convert::<f32>().try_into_vec::<f32>().unwrap()
+    t.into_data()
+        .convert::<f32>()
+        .try_into_vec::<f32>()
+        .unwrap()
 }
 
 fn rows(data: &Dataset, device: &Device) -> Tensor<2> {
@@ -143,7 +146,10 @@ fn parzen_protocol_agrees() {
     };
     let (a, b) = (on(&cpu), on(&gpu));
     assert_eq!(a.sigma, b.sigma, "the same σ is chosen");
-    assert!((a.mean - b.mean).abs() <= 1e-4 * a.mean.abs(), "{a:?}\n{b:?}");
+    assert!(
+        (a.mean - b.mean).abs() <= 1e-4 * a.mean.abs(),
+        "{a:?}\n{b:?}"
+    );
     assert!((a.se - b.se).abs() <= 1e-3 * a.se, "{a:?}\n{b:?}");
     for (x, y) in a.grid.iter().zip(&b.grid) {
         assert!((x.score - y.score).abs() <= 1e-4 * x.score.abs().max(1.0));
@@ -158,11 +164,12 @@ fn three_simultaneous_training_steps_agree() {
     // No dropout: the masks are the one random draw the two devices would make differently.
     let no_dropout = vec![InputDropoutConfig::new(1.0, 1.0); 3];
     let g = GeneratorConfig::paper_mnist().init(&cpu).unwrap();
-    let d = DiscriminatorConfig::paper_mnist()
-        .with_input_dropout(no_dropout)
-        .init(&cpu)
-        .unwrap();
-    let (g_gpu, d_gpu) = (g.clone().to_device(&gpu), d.clone().to_device(&gpu));
+    let mut d_config = DiscriminatorConfig::paper_mnist();
+    d_config.input_dropout = no_dropout;
+    let d = d_config.init(&cpu).unwrap();
+    // `fork`, not `to_device`: the copy gets its own autodiff graph. A `to_device` copy stays
+    // tied to the original's graph, and the CPU run's backward pass would consume it.
+    let (g_gpu, d_gpu) = (g.clone().fork(&gpu), d.clone().fork(&gpu));
     let (g_init, d_init) = (parameters(&g), parameters(&d));
 
     let run = |mut g: gan_core::nn::Generator, mut d: gan_core::nn::Discriminator, dev: &Device| {
@@ -171,7 +178,8 @@ fn three_simultaneous_training_steps_agree() {
         for step in 0..3u64 {
             let x = images(32, 100 + step, dev);
             let fake = g.forward(matrix(32, 100, 1.5, step, dev));
-            let d_loss = discriminator_loss(d.forward_train(x), d.forward_train(fake.clone().detach()));
+            let d_loss =
+                discriminator_loss(d.forward_train(x), d.forward_train(fake.clone().detach()));
             let g_loss = GeneratorLoss::NonSaturating.loss(d.clone().no_grad().forward_train(fake));
             let mut grads = (d_loss.mul_scalar(0.5) + g_loss).backward();
             let d_grads = GradientsParams::from_module(&mut grads, &d);
@@ -183,9 +191,19 @@ fn three_simultaneous_training_steps_agree() {
     };
     let (g_a, d_a) = run(g, d, &cpu);
     let (g_b, d_b) = run(g_gpu, d_gpu, &gpu);
-    assert!(max_rel_diff(&g_b, &g_a) < 1e-4, "generator weights differ");
-    assert!(max_rel_diff(&d_b, &d_a) < 1e-4, "discriminator weights differ");
-    // The steps moved the weights far more than the tolerance: the comparison is not of two
-    // untouched copies.
-    assert!(max_rel_diff(&g_a, &g_init) > 1e-2 && max_rel_diff(&d_a, &d_init) > 1e-2);
+    for (name, init, a, b) in [("G", g_init, g_a, g_b), ("D", d_init, d_a, d_b)] {
+        // The weights agree to f32 rounding, and so do the updates themselves: the difference
+        // between the devices is under 1% of how far three steps moved the weights (so the
+        // comparison is not of two untouched copies).
+        let moved = max_rel_diff(&a, &init);
+        let apart = max_rel_diff(&b, &a);
+        eprintln!("{name}: moved {moved:e}, devices apart {apart:e}");
+        // At initialisation G's gradients are small (D outputs about ½): three paper-preset
+        // steps move its weights by about 1e-6, still 250 f32 ulps of a weight of 0.05.
+        assert!(moved > 1e-7, "{name} did not train");
+        assert!(
+            apart < 1e-4 && apart < 1e-2 * moved,
+            "{name} differs: {apart:e} vs {moved:e}"
+        );
+    }
 }

@@ -17,7 +17,8 @@ use gan_core::train::{TrainConfig, Trainer};
 
 fn usage() -> ! {
     eprintln!(
-        "usage: compare train|parzen [--backend flex|ndarray] [--reps N] [--warmup N]\n\
+        "usage: compare train|parzen [--backend flex|ndarray] [--reps N] [--warmup N] \
+         [--tile-mib M]\n\
          (run benches/compare/compare.py for the side-by-side comparison with PyTorch)"
     );
     std::process::exit(2)
@@ -25,12 +26,16 @@ fn usage() -> ! {
 
 fn main() {
     // `cargo bench` passes `--bench`; anything else that is not ours is an error.
-    let args: Vec<String> = std::env::args().skip(1).filter(|a| a != "--bench").collect();
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| a != "--bench")
+        .collect();
     let Some(what) = args.first().cloned() else {
         println!("compare: nothing to do alone; run `python3 benches/compare/compare.py`");
         return;
     };
     let (mut backend, mut reps, mut warmup) = (Backend::default_cpu().unwrap(), 30usize, 5usize);
+    let mut evaluator = ParzenEvaluator::paper_protocol();
     let mut rest = args[1..].iter();
     while let Some(flag) = rest.next() {
         let value = rest.next().unwrap_or_else(|| usage());
@@ -38,6 +43,10 @@ fn main() {
             "--backend" => backend = value.parse().unwrap_or_else(|_| usage()),
             "--reps" => reps = value.parse().unwrap_or_else(|_| usage()),
             "--warmup" => warmup = value.parse().unwrap_or_else(|_| usage()),
+            "--tile-mib" => {
+                let mib: usize = value.parse().unwrap_or_else(|_| usage());
+                evaluator.config.tile_budget_bytes = mib << 20;
+            }
             _ => usage(),
         }
     }
@@ -61,7 +70,6 @@ fn main() {
             let samples = mnist.train.head(10_000).to_tensor(&device);
             let valid = mnist.valid.to_tensor(&device);
             let test = mnist.test.to_tensor(&device);
-            let evaluator = ParzenEvaluator::paper_protocol();
             for i in 0..warmup + reps {
                 let start = Instant::now();
                 let report = evaluator.evaluate(&samples, &valid, &test).unwrap();

@@ -221,7 +221,8 @@ pub fn train(a: TrainArgs) -> Result<(), CliError> {
 /// Redraws `training.png`; a plot that cannot be drawn is a warning, not a reason to stop
 /// training (nothing is plotted before the first metrics record, for instance).
 fn write_run_plot(run_dir: &Path, bar: &ProgressBar) {
-    if let Err(e) = RunCurves::read(run_dir).and_then(|c| c.write_png(&run_dir.join("training.png")))
+    if let Err(e) =
+        RunCurves::read(run_dir).and_then(|c| c.write_png(&run_dir.join("training.png")))
     {
         bar.println(format!("warning: training.png not drawn: {e}"));
     }

@@ -35,12 +35,14 @@ fn every_command_has_help() {
         ("parzen", "--sigma"),
         ("sample", "--nearest"),
         ("interpolate", "--steps"),
+        ("plot", "--out"),
     ] {
         let out = gan().args([cmd, "--help"]).output().unwrap();
         assert!(out.status.success());
         let text = String::from_utf8_lossy(&out.stdout);
+        // Every command that computes on a device takes --backend (plot only reads logs).
         assert!(
-            text.contains(flag) && text.contains("--backend"),
+            text.contains(flag) && (cmd == "plot" || text.contains("--backend")),
             "{cmd}: {text}"
         );
     }
@@ -284,4 +286,93 @@ fn user_mistakes_are_one_line_errors() {
     // Clap's own errors: exit code 2 with usage text.
     let out = gan().args(["train", "--bogus"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
+}
+
+/// A run directory with `n` metrics records and, optionally, evaluations.
+fn write_run_logs(run: &Path, n: u64, evals: &[(u64, f64)], tail: &str) {
+    std::fs::create_dir_all(run).unwrap();
+    let mut metrics = String::new();
+    for i in 1..=n {
+        let t = i as f64 / n as f64;
+        let record = gan_train::MetricsRecord {
+            step: i * 100,
+            epoch: i / 5,
+            wall_time_s: i as f64,
+            learning_rate: 0.1,
+            momentum: Some(0.5),
+            d_loss: 1.4 - 0.3 * t,
+            g_loss: 0.7 + 0.5 * t,
+            d_real: 0.5 + 0.2 * t,
+            d_fake: 0.5 - 0.2 * t,
+            value: -1.4 + 0.3 * t,
+            steps_averaged: 100,
+        };
+        metrics += &serde_json::to_string(&record).unwrap();
+        metrics.push('\n');
+    }
+    metrics += tail;
+    std::fs::write(run.join("metrics.jsonl"), metrics).unwrap();
+    if !evals.is_empty() {
+        let lines: Vec<String> = evals
+            .iter()
+            .map(|&(step, mean)| {
+                format!(
+                    r#"{{"step":{step},"epoch":1,"wall_time_s":1.0,"mean":{mean},"se":2.0,"sigma":0.2,"grid":[],"n_test":10000,"n_samples":10000}}"#
+                )
+            })
+            .collect();
+        std::fs::write(run.join("parzen.jsonl"), lines.join("\n") + "\n").unwrap();
+    }
+}
+
+#[test]
+fn plot_draws_losses_outputs_and_the_parzen_curve() {
+    let dir = tempfile::tempdir().unwrap();
+    let (with_evals, without) = (dir.path().join("a"), dir.path().join("b"));
+    // A partial last line (a run killed while appending) is skipped, not an error.
+    write_run_logs(
+        &with_evals,
+        30,
+        &[(1000, 120.0), (2000, 150.0)],
+        "{\"step\":31",
+    );
+    write_run_logs(&without, 30, &[], "");
+    for (run, panels) in [(&with_evals, 3), (&without, 2)] {
+        let out = gan().args(["plot", "--run-dir"]).arg(run).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let img = image::open(run.join("training.png")).unwrap().to_rgb8();
+        assert_eq!((img.width(), img.height()), (900, 300 * panels));
+        // Curves and text were drawn: the red D-loss line, and dark (text, axes) pixels.
+        let count = |f: &dyn Fn(&image::Rgb<u8>) -> bool| img.pixels().filter(|p| f(p)).count();
+        assert!(count(&|p| p[0] > 200 && p[1] < 60 && p[2] < 60) > 200);
+        assert!(count(&|p| p[0] < 80 && p[1] < 80 && p[2] < 80) > 2000);
+    }
+    // --out elsewhere.
+    let elsewhere = dir.path().join("curves.png");
+    let out = gan()
+        .args(["plot", "--run-dir"])
+        .arg(&without)
+        .arg("--out")
+        .arg(&elsewhere)
+        .output()
+        .unwrap();
+    assert!(out.status.success() && elsewhere.is_file());
+
+    // No metrics, or a damaged line in the middle: one-line errors naming the file.
+    fails_with(
+        gan()
+            .args(["plot", "--run-dir"])
+            .arg(dir.path().join("none")),
+        "metrics.jsonl",
+    );
+    let damaged = dir.path().join("c");
+    write_run_logs(&damaged, 3, &[], "not json\n{\"step\": 1}\n");
+    fails_with(
+        gan().args(["plot", "--run-dir"]).arg(&damaged),
+        "metrics.jsonl line 4",
+    );
 }

@@ -182,12 +182,14 @@ impl ParzenEvaluator {
         let cells = self.config.tile_budget_bytes / 4;
         let cols = n.min(cells).max(1);
         let rows = (cells / cols).clamp(1, m);
-        let sample_norms: Vec<(Tensor<2>, Tensor<2>)> = (0..n)
+        // Per sample tile, once: −2μᵀ and ‖μ‖² (a row), so that a distance tile is one matrix
+        // product and one broadcast addition.
+        let sample_tiles: Vec<(Tensor<2>, Tensor<2>)> = (0..n)
             .step_by(cols)
             .map(|start| {
                 let tile = samples.clone().narrow(0, start, cols.min(n - start));
                 let norms = tile.clone().powi_scalar(2).sum_dim(1).transpose();
-                (tile.transpose(), norms)
+                (tile.transpose().mul_scalar(-2.0), norms)
             })
             .collect();
         let log_norm: Vec<f64> = sigmas
@@ -197,7 +199,7 @@ impl ParzenEvaluator {
         let mut out = vec![Vec::with_capacity(m); sigmas.len()];
         for start in (0..m).step_by(rows) {
             let tile = x.clone().narrow(0, start, rows.min(m - start));
-            let per_sigma = tile_log_likelihoods(tile, &sample_norms, sigmas);
+            let per_sigma = tile_log_likelihoods(tile, &sample_tiles, sigmas);
             for ((dst, values), c) in out.iter_mut().zip(per_sigma).zip(&log_norm) {
                 dst.extend(values.into_iter().map(|v| v + c));
             }
@@ -306,61 +308,74 @@ fn check_finite(t: &Tensor<2>, which: &'static str) -> Result<(), ParzenError> {
 }
 
 /// For one tile of test rows: `logsumexp_i(−‖x − μ_i‖²/(2σ²))` for every σ (without the
-/// normalising constants), streaming over the sample tiles. The running maximum of each row
-/// is its nearest sample's term, the same for every σ, so one minimum distance per row serves
-/// the whole grid.
+/// normalising constants), streaming over the sample tiles.
+///
+/// The device computes `e_i = ‖μ_i‖² − 2x·μ_i`, the squared distance less the row's constant
+/// `‖x‖²` (which comes out of the log-sum-exp), then for every σ the sum of
+/// `exp((min_i e_i − e_i)/(2σ²))` over the tile: every exponent is ≤ 0 and the nearest sample
+/// contributes 1, so nothing underflows to `−∞` for tiny σ, and one distance tile serves the
+/// whole grid. The sample tiles are combined on the host in f64 (a log-add-exp per row), so no
+/// device tensor is carried from one sample tile to the next. (An earlier version kept a
+/// running minimum and rescaled sums on the device; on wgpu with Burn 0.22.1's fusion, the
+/// sums then read back wrong after a few tiles, an aliasing of buffers in the fused graph.)
 fn tile_log_likelihoods(
     x: Tensor<2>,
     samples: &[(Tensor<2>, Tensor<2>)],
     sigmas: &[f64],
 ) -> Vec<Vec<f64>> {
-    let x_norms = x.clone().powi_scalar(2).sum_dim(1);
-    let mut d_min: Option<Tensor<2>> = None;
-    let mut sums: Vec<Tensor<2>> = Vec::new();
-    for (mu_t, mu_norms) in samples {
-        // ‖x‖² + ‖μ‖² − 2x·μᵀ, clamped: rounding can make it slightly negative.
-        let dist =
-            (x.clone().matmul(mu_t.clone()).mul_scalar(-2.0) + x_norms.clone() + mu_norms.clone())
-                .clamp_min(0.0);
-        let tile_min = dist.clone().min_dim(1);
-        let new_min = match &d_min {
-            Some(m) => m.clone().min_pair(tile_min),
-            None => tile_min,
-        };
-        for (k, &s) in sigmas.iter().enumerate() {
-            let inv = 1.0 / (2.0 * s * s);
-            let contribution = (new_min.clone() - dist.clone())
-                .mul_scalar(inv)
-                .exp()
-                .sum_dim(1);
-            if let Some(m) = &d_min {
-                // Rescale the running sum from the old minimum to the new one (factor ≤ 1).
-                let rescale = (new_min.clone() - m.clone()).mul_scalar(inv).exp();
-                sums[k] = sums[k].clone() * rescale + contribution;
-            } else {
-                sums.push(contribution);
-            }
-        }
-        d_min = Some(new_min);
-    }
-    let d_min = d_min.expect("at least one sample tile");
     let to_host = |t: Tensor<2>| {
         t.into_data()
             .convert::<f64>()
             .try_into_vec::<f64>()
             .expect("f64 data")
     };
-    let mins = to_host(d_min);
-    sigmas
-        .iter()
-        .zip(sums)
-        .map(|(&s, sum)| {
-            let inv = 1.0 / (2.0 * s * s);
-            to_host(sum.log())
-                .into_iter()
-                .zip(&mins)
-                .map(|(log_sum, m)| log_sum - m * inv)
+    let x_norms = to_host(x.clone().powi_scalar(2).sum_dim(1));
+    let rows = x_norms.len();
+    let inv: Vec<f64> = sigmas.iter().map(|&s| 1.0 / (2.0 * s * s)).collect();
+    // Per row: the smallest e so far, and per σ the log of Σ exp(−e/(2σ²)) so far.
+    let mut min_e = vec![f64::INFINITY; rows];
+    let mut log_sums = vec![vec![f64::NEG_INFINITY; rows]; sigmas.len()];
+    for (mu_t_neg2, mu_norms) in samples {
+        let e = x.clone().matmul(mu_t_neg2.clone()) + mu_norms.clone();
+        let tile_min = e.clone().min_dim(1);
+        let per_sigma: Vec<Tensor<2>> = inv
+            .iter()
+            .map(|&inv| {
+                (tile_min.clone() - e.clone())
+                    .mul_scalar(inv)
+                    .exp()
+                    .sum_dim(1)
+            })
+            .collect();
+        // One transfer per tile: [rows, 1 + σs].
+        let host = to_host(Tensor::cat([vec![tile_min], per_sigma].concat(), 1));
+        for (i, row) in host.chunks_exact(1 + sigmas.len()).enumerate() {
+            min_e[i] = min_e[i].min(row[0]);
+            for (k, &sum) in row[1..].iter().enumerate() {
+                log_sums[k][i] = log_add_exp(log_sums[k][i], sum.ln() - row[0] * inv[k]);
+            }
+        }
+    }
+    // log p up to constants = log Σ exp(−(e + ‖x‖²)/(2σ²)), with the nearest squared distance
+    // clamped at 0 (rounding can make it slightly negative).
+    log_sums
+        .into_iter()
+        .zip(&inv)
+        .map(|(sums, &inv)| {
+            sums.into_iter()
+                .zip(min_e.iter().zip(&x_norms))
+                .map(|(log_sum, (&m, &x2))| log_sum + (m - (m + x2).max(0.0)) * inv)
                 .collect()
         })
         .collect()
+}
+
+/// `ln(eᵃ + eᵇ)` without overflow; `−∞` is the empty sum.
+fn log_add_exp(a: f64, b: f64) -> f64 {
+    let (hi, lo) = if a > b { (a, b) } else { (b, a) };
+    if lo == f64::NEG_INFINITY {
+        hi
+    } else {
+        hi + (lo - hi).exp().ln_1p()
+    }
 }

@@ -92,6 +92,10 @@ struct Window {
 /// re-seeded with `(seed, t)`, and the data order of each epoch depends only on
 /// `(seed, epoch)`. Training is therefore a pure function of the config and the step count:
 /// resuming from a checkpoint reproduces an uninterrupted run bit for bit on the CPU backends.
+/// (Two caveats. A device's random generator is process-wide: another thread drawing on the
+/// same device while this trainer steps changes its draws. On wgpu, autotuning may pick
+/// different kernels in a new process, so a resumed run agrees to f32 rounding, not bit for
+/// bit.)
 pub struct Trainer {
     config: TrainConfig,
     device: Device,

@@ -2,6 +2,7 @@
 //! resume (also after SIGKILL), damaged checkpoints, divergence, and learning on real data.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
 
 use burn::module::{Module, Param};
 use burn::nn::{Initializer, LinearConfig};
@@ -31,6 +32,14 @@ fn params<M: Module>(m: &M) -> Vec<f32> {
     let mut c = Collect(Vec::new());
     m.visit(&mut c);
     c.0
+}
+
+/// The backends' random generators are process-wide (one per device): a test that depends on
+/// the exact sequence of draws (same seed, same weights; exact resume) would see the draws of
+/// tests running beside it on other threads. Every test here that draws holds this lock.
+fn rng_lock() -> MutexGuard<'static, ()> {
+    static LOCK: Mutex<()> = Mutex::new(());
+    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn cpu() -> Device {
@@ -85,6 +94,7 @@ fn gaussian_data() -> Dataset {
 
 #[test]
 fn schedules_follow_the_released_rule() {
+    let _rng = rng_lock();
     let rule = OptimizerConfig::paper_momentum();
     assert_eq!(rule.learning_rate_at(0), 0.1);
     assert!((rule.learning_rate_at(1000) / (0.1 / 1.000004f64.powi(1000)) - 1.0).abs() < 1e-12);
@@ -114,6 +124,7 @@ fn schedules_follow_the_released_rule() {
 
 #[test]
 fn invalid_configs_are_rejected() {
+    let _rng = rng_lock();
     let device = cpu();
     let mut c = toy_config(Schedule::Alternating { k: 0 });
     assert!(matches!(
@@ -156,6 +167,7 @@ fn invalid_configs_are_rejected() {
 /// bias fitting `w·x + b = y` by squared error, with η decaying and μ ramping between epochs.
 #[test]
 fn momentum_rule_matches_a_hand_computed_trajectory() {
+    let _rng = rng_lock();
     let config = OptimizerConfig::Momentum {
         learning_rate: 0.1,
         lr_decay: 1.5,
@@ -207,6 +219,7 @@ fn momentum_rule_matches_a_hand_computed_trajectory() {
 
 #[test]
 fn discriminator_updates_leave_the_generator_alone_and_vice_versa() {
+    let _rng = rng_lock();
     for backend in test_backends() {
         let device = backend.device();
         let mut trainer = Trainer::new(
@@ -228,6 +241,7 @@ fn discriminator_updates_leave_the_generator_alone_and_vice_versa() {
 
 #[test]
 fn same_seed_gives_bit_identical_weights_and_another_seed_does_not() {
+    let _rng = rng_lock();
     for backend in test_backends() {
         let device = backend.device();
         let run = |seed: u64| {
@@ -254,6 +268,7 @@ fn train_to(config: &TrainConfig, run_dir: &Path, steps: u64) -> (Vec<f32>, Vec<
 
 #[test]
 fn resume_continues_exactly_and_metrics_read_as_one_run() {
+    let _rng = rng_lock();
     for schedule in [Schedule::Simultaneous, Schedule::Alternating { k: 2 }] {
         let mut config = toy_config(schedule);
         config.d_optimizer = OptimizerConfig::paper_momentum();
@@ -336,6 +351,7 @@ fn kill_config() -> TrainConfig {
 
 #[test]
 fn sigkill_mid_run_then_resume_matches_an_uninterrupted_run() {
+    let _rng = rng_lock();
     let dir = tempfile::tempdir().unwrap();
     let mut child = std::process::Command::new(std::env::current_exe().unwrap())
         .args([
@@ -386,6 +402,7 @@ fn sigkill_mid_run_then_resume_matches_an_uninterrupted_run() {
 
 #[test]
 fn damaged_checkpoints_are_detected_and_skipped_or_refused() {
+    let _rng = rng_lock();
     let mut config = toy_config(Schedule::Simultaneous);
     config.checkpoint = CheckpointConfig::new()
         .with_every_steps(Some(10))
@@ -426,6 +443,7 @@ fn damaged_checkpoints_are_detected_and_skipped_or_refused() {
 
 #[test]
 fn divergence_stops_with_the_step_and_keeps_the_last_checkpoint() {
+    let _rng = rng_lock();
     let mut config = toy_config(Schedule::Simultaneous);
     config.checkpoint = CheckpointConfig::new()
         .with_every_steps(Some(5))
@@ -468,6 +486,7 @@ fn divergence_stops_with_the_step_and_keeps_the_last_checkpoint() {
 /// ends near 1/2 on the data's support.
 #[test]
 fn toy_gaussian_generator_matches_the_data_and_d_tends_to_one_half() {
+    let _rng = rng_lock();
     let device = cpu();
     let config = toy_config(Schedule::Alternating { k: 1 });
     let mut t = Trainer::new(config, gaussian_data(), &device).unwrap();
@@ -506,6 +525,7 @@ fn sample_moments(t: &Trainer, device: &Device) -> (f64, f64) {
 /// value and everything stays finite.
 #[test]
 fn paper_preset_on_real_mnist_lowers_the_discriminator_loss() {
+    let _rng = rng_lock();
     let Some(dir) = gan_data::mnist_dir_from_env() else {
         return;
     };
@@ -537,6 +557,7 @@ fn paper_preset_on_real_mnist_lowers_the_discriminator_loss() {
 
 #[test]
 fn max_col_norm_bounds_every_discriminator_column() {
+    let _rng = rng_lock();
     let c = 0.05;
     let mut config = toy_config(Schedule::Alternating { k: 2 });
     config.d_optimizer = OptimizerConfig::adam(0.05);
