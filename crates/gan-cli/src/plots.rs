@@ -128,12 +128,15 @@ impl RunCurves {
 
 type Area<'a> = DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>;
 
+/// A curve: its legend, colour and (step, value) points.
+type Series<'a> = (&'a str, RGBColor, Vec<(u64, f64)>);
+
 /// One chart: every series against the step, with a legend; `y` defaults to the data's range.
 fn panel(
     area: &Area,
     title: &str,
     steps: Range<u64>,
-    series: &[(&str, RGBColor, Vec<(u64, f64)>)],
+    series: &[Series],
     y: Option<Range<f64>>,
 ) -> Result<(), String> {
     let y = y.unwrap_or_else(|| {
