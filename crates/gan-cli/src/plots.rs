@@ -91,6 +91,7 @@ impl RunCurves {
                 ("G loss", BLUE, series(|r| r.g_loss)),
             ],
             None,
+            SeriesLabelPosition::UpperRight,
         )?;
         panel(
             &areas[1],
@@ -101,6 +102,7 @@ impl RunCurves {
                 ("mean D(G(z))", BLUE, series(|r| r.d_fake)),
             ],
             Some(0.0..1.0),
+            SeriesLabelPosition::UpperRight,
         )?;
         if let Some(area) = areas.get(2) {
             let mean: Vec<(u64, f64)> = self.parzen.iter().map(|(&s, &(m, _))| (s, m)).collect();
@@ -120,6 +122,8 @@ impl RunCurves {
                     ("− se", RGBColor(150, 150, 150), band(-1.0)),
                 ],
                 None,
+                // The curve rises to the right: keep the legend off its end.
+                SeriesLabelPosition::LowerRight,
             )?;
         }
         root.present().map_err(|e| e.to_string())
@@ -138,6 +142,7 @@ fn panel(
     steps: Range<u64>,
     series: &[Series],
     y: Option<Range<f64>>,
+    legend: SeriesLabelPosition,
 ) -> Result<(), String> {
     let y = y.unwrap_or_else(|| {
         let values = series.iter().flat_map(|s| s.2.iter().map(|p| p.1));
@@ -184,7 +189,7 @@ fn panel(
     }
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::UpperRight)
+        .position(legend)
         .label_font(("sans-serif", 13))
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK)
