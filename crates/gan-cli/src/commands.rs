@@ -234,14 +234,8 @@ fn append_line(path: &Path, line: &str) -> Result<(), CliError> {
         .create(true)
         .append(true)
         .open(path)
-        .map_err(|e| CliError::Output {
-            path: path.display().to_string(),
-            message: e.to_string(),
-        })?;
-    writeln!(f, "{line}").map_err(|e| CliError::Output {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    })
+        .map_err(|e| CliError::output(path, e))?;
+    writeln!(f, "{line}").map_err(|e| CliError::output(path, e))
 }
 
 fn write_run_samples(trainer: &Trainer, path: &Path, device: &Device) -> Result<(), CliError> {

@@ -27,3 +27,13 @@ pub enum CliError {
         message: String,
     },
 }
+
+impl CliError {
+    /// Writing `path` failed.
+    pub fn output(path: &std::path::Path, e: impl std::fmt::Display) -> Self {
+        CliError::Output {
+            path: path.display().to_string(),
+            message: e.to_string(),
+        }
+    }
+}

@@ -48,14 +48,7 @@ pub fn write_grid(path: &Path, images: &[Vec<f32>], cols: usize, d: usize) -> Re
         }
     }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|e| output_error(path, e))?;
+        std::fs::create_dir_all(dir).map_err(|e| CliError::output(path, e))?;
     }
-    img.save(path).map_err(|e| output_error(path, e))
-}
-
-fn output_error(path: &Path, e: impl std::fmt::Display) -> CliError {
-    CliError::Output {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    }
+    img.save(path).map_err(|e| CliError::output(path, e))
 }

@@ -64,13 +64,13 @@ impl RunCurves {
         let height = PANEL_HEIGHT * panels;
         let mut pixels = vec![0u8; (WIDTH * height * 3) as usize];
         self.draw(&mut pixels, (WIDTH, height))
-            .map_err(|e| output_error(path, e))?;
+            .map_err(|e| CliError::output(path, e))?;
         let image = image::RgbImage::from_raw(WIDTH, height, pixels).expect("buffer sized above");
         let tmp = path.with_extension("png.tmp");
         image
             .save_with_format(&tmp, image::ImageFormat::Png)
             .and_then(|()| std::fs::rename(&tmp, path).map_err(image::ImageError::IoError))
-            .map_err(|e| output_error(path, e))
+            .map_err(|e| CliError::output(path, e))
     }
 
     fn draw(&self, pixels: &mut [u8], size: (u32, u32)) -> Result<(), String> {
@@ -224,11 +224,4 @@ fn read_jsonl<T: serde::de::DeserializeOwned>(
         }
     }
     Ok(records)
-}
-
-fn output_error(path: &Path, e: impl std::fmt::Display) -> CliError {
-    CliError::Output {
-        path: path.display().to_string(),
-        message: e.to_string(),
-    }
 }

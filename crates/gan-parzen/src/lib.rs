@@ -338,14 +338,11 @@ fn tile_log_likelihoods(
     for (mu_t_neg2, mu_norms) in samples {
         let e = x.clone().matmul(mu_t_neg2.clone()) + mu_norms.clone();
         let tile_min = e.clone().min_dim(1);
+        // min − e (≤ 0) once per tile, shared by every σ of the grid.
+        let below_min = tile_min.clone() - e;
         let per_sigma: Vec<Tensor<2>> = inv
             .iter()
-            .map(|&inv| {
-                (tile_min.clone() - e.clone())
-                    .mul_scalar(inv)
-                    .exp()
-                    .sum_dim(1)
-            })
+            .map(|&inv| below_min.clone().mul_scalar(inv).exp().sum_dim(1))
             .collect();
         // One transfer per tile: [rows, 1 + σs].
         let host = to_host(Tensor::cat([vec![tile_min], per_sigma].concat(), 1));
