@@ -8,6 +8,25 @@ use rand::seq::SliceRandom;
 use crate::dataset::Dataset;
 use crate::error::{DataError, Result};
 
+/// SplitMix64's increment, `2^64 / φ`: adding `(counter + 1) · GOLDEN_GAMMA` to a seed before
+/// [`splitmix64_finalize`] gives each counter value its own stream.
+pub const GOLDEN_GAMMA: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// SplitMix64's output function (Steele, Lea and Flood, 2014): a bijection of `u64` whose
+/// outputs for neighbouring inputs look unrelated. gan-core derives every per-epoch and
+/// per-step seed with it, so that a resumed run draws exactly what an uninterrupted one would.
+///
+/// ```
+/// use gan_data::splitmix64_finalize;
+/// // The first output of SplitMix64 seeded with 0 (its state advances by GOLDEN_GAMMA first).
+/// assert_eq!(splitmix64_finalize(gan_data::GOLDEN_GAMMA), 0xE220_A839_7B1D_CDAF);
+/// ```
+pub fn splitmix64_finalize(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
 /// Shuffled minibatch indices over `n` rows, a fresh permutation every epoch.
 ///
 /// The permutation of epoch `e` depends only on `(seed, e)`, so a run resumed at epoch `e`,
@@ -52,13 +71,11 @@ impl BatchSampler {
     /// The row order of epoch `epoch` (0-based).
     pub fn epoch_order(&self, epoch: u64) -> Vec<usize> {
         let mut order: Vec<usize> = (0..self.n).collect();
-        // Mix the epoch into the seed (SplitMix64 step) so epochs get unrelated streams.
-        let mut z = self
+        // Mix the epoch into the seed (one SplitMix64 step) so epochs get unrelated streams.
+        let z = self
             .seed
-            .wrapping_add(epoch.wrapping_add(1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        order.shuffle(&mut StdRng::seed_from_u64(z ^ (z >> 31)));
+            .wrapping_add(epoch.wrapping_add(1).wrapping_mul(GOLDEN_GAMMA));
+        order.shuffle(&mut StdRng::seed_from_u64(splitmix64_finalize(z)));
         order
     }
 

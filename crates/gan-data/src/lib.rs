@@ -32,7 +32,7 @@ mod mnist;
 mod npy;
 pub mod toy;
 
-pub use batch::{BatchSampler, EpochBatches};
+pub use batch::{BatchSampler, EpochBatches, GOLDEN_GAMMA, splitmix64_finalize};
 pub use cifar::{Cifar10, CifarScaling, global_contrast_normalize, read_batch};
 pub use dataset::Dataset;
 pub use error::{DataError, Result};

@@ -182,14 +182,14 @@ impl ParzenEvaluator {
         let cells = self.config.tile_budget_bytes / 4;
         let cols = n.min(cells).max(1);
         let rows = (cells / cols).clamp(1, m);
-        // Per sample tile, once: −2μᵀ and ‖μ‖² (a row), so that a distance tile is one matrix
-        // product and one broadcast addition.
-        let sample_tiles: Vec<(Tensor<2>, Tensor<2>)> = (0..n)
+        // Per sample tile, once: [−2μᵀ; ‖μ‖²], `[d + 1, cols]`, so that a test tile with a
+        // column of ones appended gets its distances (less ‖x‖²) from one matrix product.
+        let sample_tiles: Vec<Tensor<2>> = (0..n)
             .step_by(cols)
             .map(|start| {
                 let tile = samples.clone().narrow(0, start, cols.min(n - start));
                 let norms = tile.clone().powi_scalar(2).sum_dim(1).transpose();
-                (tile.transpose().mul_scalar(-2.0), norms)
+                Tensor::cat(vec![tile.transpose().mul_scalar(-2.0), norms], 0)
             })
             .collect();
         let log_norm: Vec<f64> = sigmas
@@ -311,18 +311,14 @@ fn check_finite(t: &Tensor<2>, which: &'static str) -> Result<(), ParzenError> {
 /// normalising constants), streaming over the sample tiles.
 ///
 /// The device computes `e_i = ‖μ_i‖² − 2x·μ_i`, the squared distance less the row's constant
-/// `‖x‖²` (which comes out of the log-sum-exp), then for every σ the sum of
+/// `‖x‖²` (which comes out of the log-sum-exp), as one product `[x, 1]·[−2μᵀ; ‖μ‖²]`, then for every σ the sum of
 /// `exp((min_i e_i − e_i)/(2σ²))` over the tile: every exponent is ≤ 0 and the nearest sample
 /// contributes 1, so nothing underflows to `−∞` for tiny σ, and one distance tile serves the
 /// whole grid. The sample tiles are combined on the host in f64 (a log-add-exp per row), so no
 /// device tensor is carried from one sample tile to the next. (An earlier version kept a
 /// running minimum and rescaled sums on the device; on wgpu with Burn 0.22.1's fusion, the
 /// sums then read back wrong after a few tiles, an aliasing of buffers in the fused graph.)
-fn tile_log_likelihoods(
-    x: Tensor<2>,
-    samples: &[(Tensor<2>, Tensor<2>)],
-    sigmas: &[f64],
-) -> Vec<Vec<f64>> {
+fn tile_log_likelihoods(x: Tensor<2>, samples: &[Tensor<2>], sigmas: &[f64]) -> Vec<Vec<f64>> {
     let to_host = |t: Tensor<2>| {
         t.into_data()
             .convert::<f64>()
@@ -331,12 +327,13 @@ fn tile_log_likelihoods(
     };
     let x_norms = to_host(x.clone().powi_scalar(2).sum_dim(1));
     let rows = x_norms.len();
+    let x = Tensor::cat(vec![x.clone(), Tensor::ones([rows, 1], &x.device())], 1);
     let inv: Vec<f64> = sigmas.iter().map(|&s| 1.0 / (2.0 * s * s)).collect();
     // Per row: the smallest e so far, and per σ the log of Σ exp(−e/(2σ²)) so far.
     let mut min_e = vec![f64::INFINITY; rows];
     let mut log_sums = vec![vec![f64::NEG_INFINITY; rows]; sigmas.len()];
-    for (mu_t_neg2, mu_norms) in samples {
-        let e = x.clone().matmul(mu_t_neg2.clone()) + mu_norms.clone();
+    for mu_t_neg2_and_norms in samples {
+        let e = x.clone().matmul(mu_t_neg2_and_norms.clone());
         let tile_min = e.clone().min_dim(1);
         // min − e (≤ 0) once per tile, shared by every σ of the grid.
         let below_min = tile_min.clone() - e;
