@@ -6,3 +6,8 @@ pub fn mnist() -> gan_core::data::Mnist {
     gan_core::data::Mnist::load(&dir)
         .unwrap_or_else(|e| panic!("the benchmarks need real MNIST (set GAN_MNIST_DIR): {e}"))
 }
+
+// The allocator the `gan` binary runs with (see crates/gan-cli/src/main.rs), so that the
+// benchmarks measure what users run.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

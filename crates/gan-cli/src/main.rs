@@ -14,6 +14,11 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::error::CliError;
 
+// Tensor buffers of a training step are freed and allocated again every step; mimalloc reuses
+// them where glibc's allocator unmaps them and page-faults fresh zeroed pages back in.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Generative adversarial nets (Goodfellow et al., 2014) on Burn.
 #[derive(Parser, Debug)]
 #[command(name = "gan", version, about, propagate_version = true)]
