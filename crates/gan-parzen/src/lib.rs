@@ -316,8 +316,8 @@ fn check_finite(t: &Tensor<2>, which: &'static str) -> Result<(), ParzenError> {
 /// normalising constants), streaming over the sample tiles.
 ///
 /// The device computes `e_i = ‖μ_i‖² − 2x·μ_i`, the squared distance less the row's constant
-/// `‖x‖²` (which comes out of the log-sum-exp), as one product `[x, 1]·[−2μᵀ; ‖μ‖²]`, then for every σ the sum of
-/// `exp((min_i e_i − e_i)/(2σ²))` over the tile: every exponent is ≤ 0 and the nearest sample
+/// `‖x‖²` (which comes out of the log-sum-exp), as one product `[x, 1]·[−2μᵀ; ‖μ‖²]`, then for
+/// every σ the sum of `exp((min_i e_i − e_i)/(2σ²))` over the tile: every exponent is ≤ 0 and the nearest sample
 /// contributes 1, so nothing underflows to `−∞` for tiny σ, and one distance tile serves the
 /// whole grid. The sample tiles are combined on the host in f64 (a log-add-exp per row), so no
 /// device tensor is carried from one sample tile to the next. (An earlier version kept a
@@ -332,7 +332,8 @@ fn tile_log_likelihoods(x: Tensor<2>, samples: &[Tensor<2>], sigmas: &[f64]) -> 
     };
     let x_norms = to_host(x.clone().powi_scalar(2).sum_dim(1));
     let rows = x_norms.len();
-    let x = Tensor::cat(vec![x.clone(), Tensor::ones([rows, 1], &x.device())], 1);
+    let ones = Tensor::ones([rows, 1], &x.device());
+    let x = Tensor::cat(vec![x, ones], 1);
     let inv: Vec<f64> = sigmas.iter().map(|&s| 1.0 / (2.0 * s * s)).collect();
     // Per row: the smallest e so far, and per σ the log of Σ exp(−e/(2σ²)) so far.
     let mut min_e = vec![f64::INFINITY; rows];

@@ -560,7 +560,7 @@ pub fn load_generator(run_dir: &Path, device: &Device) -> Result<Generator> {
 
 /// D's training-mode logits on a real and a generated batch, from one forward pass over both
 /// stacked: one matrix product per layer at twice the rows instead of two, fewer and larger
-/// operations (faster on every backend, docs/performance.md). Dropout masks are drawn
+/// operations (7–16 % off the Flex train step, docs/performance.md). Dropout masks are drawn
 /// independently per element either way.
 fn discriminate(d: &Discriminator, real: Tensor<2>, fake: Tensor<2>) -> (Tensor<2>, Tensor<2>) {
     let (m, n) = (real.dims()[0], fake.dims()[0]);
