@@ -39,6 +39,8 @@ enum Command {
     Sample(commands::SampleArgs),
     /// Linear interpolations between random points of z-space (Figure 3).
     Interpolate(commands::InterpolateArgs),
+    /// Export a run's generator alone (f32 or f16) for sampling and evaluation.
+    Export(commands::ExportArgs),
     /// Plot a run's losses, D outputs and Parzen log-likelihood over training (PNG).
     Plot(commands::PlotArgs),
 }
@@ -68,6 +70,7 @@ fn main() -> ExitCode {
         Command::Parzen(a) => commands::parzen(a),
         Command::Sample(a) => commands::sample(a),
         Command::Interpolate(a) => commands::interpolate(a),
+        Command::Export(a) => commands::export(a),
         Command::Plot(a) => commands::plot(a),
     };
     match result {

@@ -36,6 +36,7 @@ fn every_command_has_help() {
         ("sample", "--nearest"),
         ("interpolate", "--steps"),
         ("plot", "--out"),
+        ("export", "--precision"),
     ] {
         let out = gan().args([cmd, "--help"]).output().unwrap();
         assert!(out.status.success());
@@ -254,6 +255,61 @@ fn train_eval_sample_and_interpolate_a_tiny_run() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(image::open(&interp).unwrap().width(), 5 * 29 + 1);
+
+    // The generator exported alone samples as the run does: exactly in f32, within f16's
+    // rounding in f16.
+    for (precision, tolerance) in [("f32", 0.0), ("f16", 2e-3)] {
+        let exported = dir.path().join(precision);
+        let out = gan()
+            .args(["export", "--precision", precision, "--run-dir"])
+            .arg(&run)
+            .arg("--out")
+            .arg(&exported)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success() && String::from_utf8_lossy(&out.stdout).contains("step 6"),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let npy_exported = dir.path().join(format!("{precision}.npy"));
+        let out = gan()
+            .args(["sample", "--n", "8", "--run-dir"])
+            .arg(&exported)
+            .arg("--out")
+            .arg(dir.path().join(format!("{precision}.png")))
+            .arg("--npy")
+            .arg(&npy_exported)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        let a = gan_data::read_npy(&npy_exported).unwrap();
+        let worst = (0..8)
+            .flat_map(|i| {
+                a.row(i)
+                    .iter()
+                    .zip(samples.row(i))
+                    .map(|(p, q)| (p - q).abs())
+            })
+            .fold(0.0f32, f32::max);
+        assert!(worst <= tolerance, "{precision}: samples differ by {worst}");
+    }
+    fails_with(
+        gan()
+            .args(["export", "--run-dir"])
+            .arg(&run)
+            .arg("--out")
+            .arg(&run),
+        "holds checkpoints",
+    );
+    fails_with(
+        gan()
+            .args(["train", "--resume", "--data-dir"])
+            .arg(&mnist)
+            .arg("--run-dir")
+            .arg(dir.path().join("f16")),
+        "holds no training state",
+    );
 }
 
 #[test]

@@ -73,7 +73,7 @@ pub struct LoadedCheckpoint {
     pub skipped: Vec<String>,
 }
 
-fn sha256(bytes: &[u8]) -> String {
+pub(crate) fn sha256(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
         .map(|b| format!("{b:02x}"))

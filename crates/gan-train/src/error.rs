@@ -38,6 +38,14 @@ pub enum TrainError {
         /// What is wrong.
         reason: String,
     },
+    /// An exported generator could not be written or read.
+    #[error("exported generator {}: {reason}", path.display())]
+    Export {
+        /// The file or directory at fault.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
     /// The run directory holds no usable checkpoint.
     #[error("{}: no valid checkpoint to resume from{}", run_dir.display(), if skipped.is_empty() { String::new() } else { format!(" (damaged: {})", skipped.join("; ")) })]
     NoCheckpoint {

@@ -14,6 +14,7 @@
 mod checkpoint;
 mod config;
 mod error;
+mod export;
 mod metrics;
 mod optim;
 mod trainer;
@@ -24,6 +25,7 @@ pub use checkpoint::{
 };
 pub use config::{CheckpointConfig, OptimizerConfig, Schedule, TrainConfig};
 pub use error::{Result, TrainError};
+pub use export::{ExportedModel, MODEL_FILE, Precision, export_generator, read_exported};
 pub use metrics::{MetricsRecord, read as read_metrics};
 pub use optim::{LearningRule, PylearnMomentum, Velocity};
 pub use trainer::{

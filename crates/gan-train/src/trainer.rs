@@ -16,6 +16,7 @@ use gan_objective::discriminator_loss;
 use crate::checkpoint::{self, CONFIG_FILE, CheckpointFiles, METRICS_FILE};
 use crate::config::{Schedule, TrainConfig};
 use crate::error::{Result, TrainError};
+use crate::export;
 use crate::metrics::{self, MetricsRecord};
 use crate::optim::LearningRule;
 
@@ -208,6 +209,14 @@ impl Trainer {
     /// Continues the run in `run_dir` from its newest valid checkpoint, with the same training
     /// data it was started with.
     pub fn resume(run_dir: &Path, data: Dataset, device: &Device) -> Result<(Self, ResumeInfo)> {
+        if export::read_exported(run_dir)?.is_some() {
+            return Err(TrainError::Export {
+                path: run_dir.to_path_buf(),
+                reason: "an exported generator holds no training state; resume the run it was \
+                         exported from"
+                    .into(),
+            });
+        }
         let config = read_config(run_dir)?;
         let loaded = checkpoint::load_latest(run_dir)?;
         let mut trainer = Self::new(config, data, device)?;
@@ -543,9 +552,14 @@ pub fn read_config(run_dir: &Path) -> Result<TrainConfig> {
     serde_json::from_str(&text).map_err(|e| TrainError::Config(format!("{}: {e}", path.display())))
 }
 
-/// Loads the generator of the newest valid checkpoint in `run_dir` onto `device`.
+/// Loads a generator onto `device`: the exported one when `run_dir` holds a `model.json`
+/// (see [`export_generator`](crate::export_generator)), otherwise that of the newest valid
+/// checkpoint.
 pub fn load_generator(run_dir: &Path, device: &Device) -> Result<Generator> {
     let config = read_config(run_dir)?;
+    if let Some(model) = export::read_exported(run_dir)? {
+        return export::load_exported(run_dir, &model, config.generator.init(device)?);
+    }
     let loaded = checkpoint::load_latest(run_dir)?;
     let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(
         loaded.files[checkpoint::GENERATOR_FILE].clone(),

@@ -590,3 +590,96 @@ fn max_col_norm_bounds_every_discriminator_column() {
     // The constraint is active (some columns sit at the bound), not vacuous.
     assert!(largest > 0.9 * c as f32, "largest column norm {largest}");
 }
+
+#[test]
+fn exported_generators_load_exactly_or_rounded_to_f16_and_refuse_damage() {
+    let _rng = rng_lock();
+    let mut config = toy_config(Schedule::Simultaneous).with_log_every(10);
+    // Wide enough that the weights, not the file's headers, make up its size.
+    config.generator.hidden = vec![HiddenLayerConfig::new(256, ActivationConfig::Relu); 2];
+    config.checkpoint = CheckpointConfig::new()
+        .with_every_steps(Some(10))
+        .with_every_minutes(None);
+    let run = tempfile::tempdir().unwrap();
+    train_to(&config, run.path(), 30);
+    // A log line past the checkpoint (a run that stopped between checkpoints) is left behind.
+    std::fs::write(
+        run.path().join("parzen.jsonl"),
+        "{\"step\":20,\"mean\":1.5}\n{\"step\":40,\"mean\":2.5}\n",
+    )
+    .unwrap();
+
+    for backend in test_backends() {
+        let device = backend.device();
+        let trained = params(&load_generator(run.path(), &device).unwrap());
+        let f32_dir = tempfile::tempdir().unwrap();
+        let f16_dir = tempfile::tempdir().unwrap();
+        let exact = export_generator(run.path(), f32_dir.path(), Precision::F32, &device).unwrap();
+        let half = export_generator(run.path(), f16_dir.path(), Precision::F16, &device).unwrap();
+        assert_eq!((exact.step, exact.epoch), (30, half.epoch));
+        assert_eq!(read_exported(f16_dir.path()).unwrap(), Some(half));
+
+        let loaded = params(&load_generator(f32_dir.path(), &device).unwrap());
+        assert_eq!(loaded, trained, "{backend}: f32 export changed the weights");
+        let loaded = params(&load_generator(f16_dir.path(), &device).unwrap());
+        let rounded: Vec<f32> = trained
+            .iter()
+            .map(|&w| burn::tensor::f16::from_f32(w).to_f32())
+            .collect();
+        assert_eq!(
+            loaded, rounded,
+            "{backend}: f16 export is not the f16 rounding"
+        );
+        assert_ne!(loaded, trained, "{backend}: f16 export kept full precision");
+
+        let size = |dir: &Path| std::fs::metadata(dir.join(GENERATOR_FILE)).unwrap().len() as f64;
+        // Two bytes saved per weight, less what burnpack's 256-byte alignment of each of the
+        // six tensors takes back.
+        let saved = size(f32_dir.path()) - size(f16_dir.path());
+        let expected = 2.0 * trained.len() as f64;
+        assert!(
+            saved <= expected && saved >= expected - 6.0 * 256.0,
+            "{backend}: f16 saves {saved} bytes, expected about {expected}"
+        );
+    }
+
+    let out = tempfile::tempdir().unwrap();
+    export_generator(run.path(), out.path(), Precision::F16, &cpu()).unwrap();
+    let steps = |name: &str| -> Vec<u64> {
+        std::fs::read_to_string(out.path().join(name))
+            .unwrap()
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["step"]
+                    .as_u64()
+                    .unwrap()
+            })
+            .collect()
+    };
+    assert_eq!(steps(METRICS_FILE), vec![10, 20, 30]);
+    assert_eq!(
+        steps("parzen.jsonl"),
+        vec![20],
+        "logs are cut at the exported step"
+    );
+    let json = |c: &TrainConfig| serde_json::to_value(c).unwrap();
+    assert_eq!(json(&read_config(out.path()).unwrap()), json(&config));
+
+    // A flipped byte in the weights is caught by the manifest's checksum.
+    let weights = out.path().join(GENERATOR_FILE);
+    let mut bytes = std::fs::read(&weights).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x01;
+    std::fs::write(&weights, bytes).unwrap();
+    let err = load_generator(out.path(), &cpu()).err().unwrap();
+    assert!(
+        matches!(err, TrainError::Export { .. }) && err.to_string().contains("checksum"),
+        "{err}"
+    );
+    // An export never lands in a run directory, where it would shadow the checkpoints.
+    let err = export_generator(run.path(), run.path(), Precision::F16, &cpu())
+        .err()
+        .unwrap();
+    assert!(matches!(err, TrainError::Export { .. }), "{err}");
+    assert!(read_exported(run.path()).unwrap().is_none());
+}

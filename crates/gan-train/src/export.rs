@@ -1,0 +1,213 @@
+//! Exported generators: a run's generator alone, optionally in half precision, for sampling and
+//! evaluation without the training state (discriminator, optimiser velocities).
+//!
+//! ```text
+//! out_dir/
+//!   config.json     the run's TrainConfig (the generator's shape and noise)
+//!   generator.bpk   the generator's weights (burnpack), f32 or f16
+//!   model.json      step, epoch, precision and the SHA-256 of generator.bpk
+//!   *.jsonl         the run's logs (metrics, Parzen evaluations) up to the exported step
+//! ```
+//!
+//! [`load_generator`](crate::load_generator) reads such a directory as readily as a run
+//! directory. Weights stored in f16 are cast back to the module's precision on load, so the
+//! generator computes in f32 either way; only the storage (and the rounding of each weight) is
+//! halved.
+
+use std::fs;
+use std::path::Path;
+
+use burn::module::Module;
+use burn::store::ModuleRecord;
+use burn::tensor::{Bytes, DType, Device, TensorData};
+use gan_nn::Generator;
+use serde::{Deserialize, Serialize};
+
+use crate::checkpoint::{self, CONFIG_FILE, GENERATOR_FILE, sha256, write_atomic};
+use crate::error::{Result, TrainError};
+use crate::trainer::read_config;
+
+/// The manifest of an exported generator.
+pub const MODEL_FILE: &str = "model.json";
+
+/// How an exported generator stores its weights.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Precision {
+    /// 32-bit floats: the weights exactly as trained.
+    #[default]
+    F32,
+    /// IEEE half precision: half the size, each weight rounded to 11 significant bits.
+    F16,
+}
+
+impl Precision {
+    fn dtype(self) -> DType {
+        match self {
+            Precision::F32 => DType::F32,
+            Precision::F16 => DType::F16,
+        }
+    }
+}
+
+/// `model.json`: what was exported, from where, and the checksum that guards it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ExportedModel {
+    /// Training steps behind the weights.
+    pub step: u64,
+    /// Epochs completed at that step.
+    pub epoch: u64,
+    /// How the weights are stored.
+    pub precision: Precision,
+    /// The checkpoint the weights came from, relative to its run directory.
+    pub source: String,
+    /// SHA-256 of `generator.bpk`, checked on every load.
+    pub generator_sha256: String,
+}
+
+/// Re-encodes a burnpack record with its float tensors in `dtype`. The conversion is done on
+/// the host, on the record's bytes: not every backend can hold f16 tensors (NdArray cannot),
+/// and the file format can.
+fn convert_floats(bytes: Bytes, dtype: DType) -> std::result::Result<Bytes, burn_pack::Error> {
+    let tensors = burn_pack::Reader::from_bytes(bytes)?
+        .into_tensors()?
+        .into_iter()
+        .map(|tensor| {
+            if !tensor.dtype.is_float() || tensor.dtype == dtype {
+                return Ok(tensor);
+            }
+            let (name, from, shape, id, bytes) = tensor.into_parts()?;
+            let (bytes, shape, dtype) = TensorData::from_bytes(bytes, shape, from)
+                .convert_dtype(dtype)
+                .into_parts();
+            Ok(burn_pack::Tensor::new(name, dtype, shape, id, bytes))
+        })
+        .collect::<std::result::Result<Vec<_>, burn_pack::Error>>()?;
+    burn_pack::Writer::new(tensors).into_bytes()
+}
+
+/// Exports the generator of `run_dir`'s newest valid checkpoint to `out_dir` at `precision`,
+/// with the run's config and its `.jsonl` logs cut at the checkpoint's step.
+///
+/// Each file is written atomically and `model.json` last, so an interrupted export leaves
+/// either the previous export or a checksum mismatch that loading reports, never weights that
+/// load silently wrong. `out_dir` must not hold checkpoints of its own (it would be ambiguous
+/// which generator a command loads).
+pub fn export_generator(
+    run_dir: &Path,
+    out_dir: &Path,
+    precision: Precision,
+    device: &Device,
+) -> Result<ExportedModel> {
+    let config = read_config(run_dir)?;
+    let loaded = checkpoint::load_latest(run_dir)?;
+    if !checkpoint::list_checkpoints(out_dir)?.is_empty() {
+        return Err(TrainError::Export {
+            path: out_dir.to_path_buf(),
+            reason: "holds checkpoints; export to a directory of its own".into(),
+        });
+    }
+    let record =
+        ModuleRecord::from_bytes(Bytes::from_bytes_vec(loaded.files[GENERATOR_FILE].clone()))
+            .map_err(|e| export_error(&loaded.path, e))?;
+    let generator = config
+        .generator
+        .init(device)?
+        .try_load_record(record)
+        .map_err(|e| export_error(&loaded.path, e))?;
+    let bytes = generator
+        .into_record()
+        .into_bytes()
+        .map_err(|e| export_error(out_dir, e))?;
+    let bytes = convert_floats(bytes, precision.dtype()).map_err(|e| export_error(out_dir, e))?;
+
+    fs::create_dir_all(out_dir).map_err(|e| TrainError::io(out_dir, e))?;
+    let config_path = run_dir.join(CONFIG_FILE);
+    let config_bytes = fs::read(&config_path).map_err(|e| TrainError::io(&config_path, e))?;
+    write_atomic(&out_dir.join(CONFIG_FILE), &config_bytes)?;
+    copy_logs(run_dir, out_dir, loaded.state.step)?;
+    write_atomic(&out_dir.join(GENERATOR_FILE), &bytes)?;
+    let source = loaded.path.strip_prefix(run_dir).unwrap_or(&loaded.path);
+    let model = ExportedModel {
+        step: loaded.state.step,
+        epoch: loaded.state.epoch,
+        precision,
+        source: source.display().to_string(),
+        generator_sha256: sha256(&bytes),
+    };
+    let manifest = serde_json::to_vec_pretty(&model).expect("manifest serialises");
+    write_atomic(&out_dir.join(MODEL_FILE), &manifest)?;
+    Ok(model)
+}
+
+/// Reads `out_dir/model.json`, or `None` when the directory holds no exported generator.
+pub fn read_exported(dir: &Path) -> Result<Option<ExportedModel>> {
+    let path = dir.join(MODEL_FILE);
+    match fs::read(&path) {
+        Ok(bytes) => serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|e| TrainError::Export {
+                path,
+                reason: e.to_string(),
+            }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(TrainError::io(path, e)),
+    }
+}
+
+/// Loads an exported generator (its checksum verified), cast to the precision `generator`
+/// computes in.
+pub(crate) fn load_exported(
+    dir: &Path,
+    model: &ExportedModel,
+    generator: Generator,
+) -> Result<Generator> {
+    let path = dir.join(GENERATOR_FILE);
+    let bytes = fs::read(&path).map_err(|e| TrainError::io(&path, e))?;
+    if sha256(&bytes) != model.generator_sha256 {
+        return Err(TrainError::Export {
+            path,
+            reason: format!("checksum differs from {MODEL_FILE} (file is corrupt or partial)"),
+        });
+    }
+    let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes))
+        .map_err(|e| export_error(&path, e))?;
+    generator
+        .try_load_record(record.cast_to_module_dtype())
+        .map_err(|e| export_error(&path, e))
+}
+
+/// Copies each `.jsonl` log of the run, keeping the lines of steps up to `step` (a run may
+/// have logged past its newest checkpoint before it stopped).
+fn copy_logs(run_dir: &Path, out_dir: &Path, step: u64) -> Result<()> {
+    for entry in fs::read_dir(run_dir).map_err(|e| TrainError::io(run_dir, e))? {
+        let path = entry.map_err(|e| TrainError::io(run_dir, e))?.path();
+        if path.extension().is_none_or(|ext| ext != "jsonl") {
+            continue;
+        }
+        let text = fs::read_to_string(&path).map_err(|e| TrainError::io(&path, e))?;
+        let kept: String = text
+            .lines()
+            .filter(|line| line_step(line).is_some_and(|s| s <= step))
+            .flat_map(|line| [line, "\n"])
+            .collect();
+        let name = path.file_name().expect("a file read from the directory");
+        write_atomic(&out_dir.join(name), kept.as_bytes())?;
+    }
+    Ok(())
+}
+
+fn line_step(line: &str) -> Option<u64> {
+    #[derive(Deserialize)]
+    struct Step {
+        step: u64,
+    }
+    serde_json::from_str::<Step>(line).ok().map(|s| s.step)
+}
+
+fn export_error(path: &Path, e: impl std::fmt::Display) -> TrainError {
+    TrainError::Export {
+        path: path.to_path_buf(),
+        reason: e.to_string(),
+    }
+}
