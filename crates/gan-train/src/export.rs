@@ -107,6 +107,8 @@ pub fn export_generator(
             reason: "holds checkpoints; export to a directory of its own".into(),
         });
     }
+    // Loaded into the configured generator first, so that a record that does not fit the
+    // config is refused before anything is written.
     let record =
         ModuleRecord::from_bytes(Bytes::from_bytes_vec(loaded.files[GENERATOR_FILE].clone()))
             .map_err(|e| export_error(&loaded.path, e))?;

@@ -1,5 +1,6 @@
 //! Training generative adversarial nets: Algorithm 1 of Goodfellow et al. (2014), the released
-//! code's simultaneous variant and schedule, and crash-safe checkpoints.
+//! code's simultaneous variant and schedule, crash-safe checkpoints, and exports of the
+//! generator alone (f32 or f16, [`export_generator`]) for sampling and evaluation.
 //!
 //! ```no_run
 //! use gan_train::{TrainConfig, Trainer, Until};
