@@ -161,6 +161,8 @@ fn panel(
     let mut chart = ChartBuilder::on(area)
         .caption(title, ("sans-serif", 18))
         .margin(8)
+        // Room for the last step's label, centred on the right edge.
+        .margin_right(30)
         .x_label_area_size(32)
         .y_label_area_size(56)
         .build_cartesian_2d(steps, y)
