@@ -10,6 +10,17 @@ fn gan() -> Command {
     Command::cargo_bin("gan").unwrap()
 }
 
+/// Runs a command expected to succeed; its output.
+fn succeeds(cmd: &mut Command) -> std::process::Output {
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
 /// Runs a command expected to fail: exit code 1, one line on stderr, no panic.
 fn fails_with(cmd: &mut Command, needle: &str) {
     let out = cmd.output().unwrap();
@@ -63,17 +74,12 @@ fn parzen_on_npy_files_matches_the_library() {
     let test: Vec<f32> = (0..24).map(|i| ((i * 5 % 11) as f32) / 11.0).collect();
     let s = write_npy(dir.path(), "s.npy", &samples, 3);
     let t = write_npy(dir.path(), "t.npy", &test, 3);
-    let out = gan()
-        .args(["parzen", "--json", "--sigma", "0.3", "--samples"])
-        .arg(&s)
-        .arg("--test")
-        .arg(&t)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = succeeds(
+        gan()
+            .args(["parzen", "--json", "--sigma", "0.3", "--samples"])
+            .arg(&s)
+            .arg("--test")
+            .arg(&t),
     );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let device = gan_backend::Backend::default_cpu().unwrap().device();
@@ -90,15 +96,15 @@ fn parzen_on_npy_files_matches_the_library() {
         assert!(json.get(key).is_some(), "missing {key}");
     }
     // Cross-validated: every grid entry has sigma and score.
-    let out = gan()
-        .args(["parzen", "--json", "--samples"])
-        .arg(&s)
-        .arg("--test")
-        .arg(&t)
-        .arg("--valid")
-        .arg(&t)
-        .output()
-        .unwrap();
+    let out = succeeds(
+        gan()
+            .args(["parzen", "--json", "--samples"])
+            .arg(&s)
+            .arg("--test")
+            .arg(&t)
+            .arg("--valid")
+            .arg(&t),
+    );
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["grid"].as_array().unwrap().len(), 10);
     assert!(json["grid"][0]["sigma"].is_f64() && json["grid"][0]["score"].is_f64());
@@ -150,65 +156,35 @@ fn train_eval_sample_and_interpolate_a_tiny_run() {
     };
     let dir = tempfile::tempdir().unwrap();
     let run = dir.path().join("run");
-    let out = gan()
-        .args([
-            "train",
-            "--steps",
-            "4",
-            "--checkpoint-every",
-            "2",
-            "--seed",
-            "3",
-            "--data-dir",
-        ])
-        .arg(&mnist)
-        .arg("--run-dir")
-        .arg(&run)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    succeeds(
+        gan()
+            .args([
+                "train",
+                "--steps",
+                "4",
+                "--checkpoint-every",
+                "2",
+                "--seed",
+                "3",
+                "--data-dir",
+            ])
+            .arg(&mnist)
+            .arg("--run-dir")
+            .arg(&run),
     );
     assert!(run.join("config.json").is_file() && run.join("samples.png").is_file());
     assert_eq!(gan_train::list_checkpoints(&run).unwrap().len(), 2);
     // Resume for two more steps.
-    let out = gan()
-        .args(["train", "--steps", "6", "--resume", "--data-dir"])
-        .arg(&mnist)
-        .arg("--run-dir")
-        .arg(&run)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    succeeds(
+        gan()
+            .args(["train", "--steps", "6", "--resume", "--data-dir"])
+            .arg(&mnist)
+            .arg("--run-dir")
+            .arg(&run),
     );
     assert!(gan_train::list_checkpoints(&run).unwrap()[0].ends_with("step-0000000006"));
 
-    let out = gan()
-        .args([
-            "eval",
-            "--json",
-            "--samples",
-            "300",
-            "--test-rows",
-            "100",
-            "--data-dir",
-        ])
-        .arg(&mnist)
-        .arg("--run-dir")
-        .arg(&run)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let json = eval_json(&run, &mnist, 300, 100);
     assert_eq!(
         (json["n_test"].as_u64(), json["n_samples"].as_u64()),
         (Some(100), Some(300))
@@ -219,21 +195,16 @@ fn train_eval_sample_and_interpolate_a_tiny_run() {
 
     let png = dir.path().join("grid.png");
     let npy = dir.path().join("s.npy");
-    let out = gan()
-        .args(["sample", "--n", "8", "--cols", "4", "--run-dir"])
-        .arg(&run)
-        .arg("--out")
-        .arg(&png)
-        .arg("--npy")
-        .arg(&npy)
-        .arg("--nearest")
-        .arg(&mnist)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    succeeds(
+        gan()
+            .args(["sample", "--n", "8", "--cols", "4", "--run-dir"])
+            .arg(&run)
+            .arg("--out")
+            .arg(&png)
+            .arg("--npy")
+            .arg(&npy)
+            .arg("--nearest")
+            .arg(&mnist),
     );
     let img = image::open(&png).unwrap();
     // 2 rows of 4 samples plus the nearest-neighbour column, 28 px tiles with 1 px gaps.
@@ -242,17 +213,12 @@ fn train_eval_sample_and_interpolate_a_tiny_run() {
     assert_eq!((samples.len(), samples.dim()), (8, 784));
 
     let interp = dir.path().join("interp.png");
-    let out = gan()
-        .args(["interpolate", "--rows", "2", "--steps", "5", "--run-dir"])
-        .arg(&run)
-        .arg("--out")
-        .arg(&interp)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    succeeds(
+        gan()
+            .args(["interpolate", "--rows", "2", "--steps", "5", "--run-dir"])
+            .arg(&run)
+            .arg("--out")
+            .arg(&interp),
     );
     assert_eq!(image::open(&interp).unwrap().width(), 5 * 29 + 1);
 
@@ -260,29 +226,24 @@ fn train_eval_sample_and_interpolate_a_tiny_run() {
     // rounding in f16.
     for (precision, tolerance) in [("f32", 0.0), ("f16", 2e-3)] {
         let exported = dir.path().join(precision);
-        let out = gan()
-            .args(["export", "--precision", precision, "--run-dir"])
-            .arg(&run)
-            .arg("--out")
-            .arg(&exported)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success() && String::from_utf8_lossy(&out.stdout).contains("step 6"),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        let out = succeeds(
+            gan()
+                .args(["export", "--precision", precision, "--run-dir"])
+                .arg(&run)
+                .arg("--out")
+                .arg(&exported),
         );
+        assert!(String::from_utf8_lossy(&out.stdout).contains("step 6"));
         let npy_exported = dir.path().join(format!("{precision}.npy"));
-        let out = gan()
-            .args(["sample", "--n", "8", "--run-dir"])
-            .arg(&exported)
-            .arg("--out")
-            .arg(dir.path().join(format!("{precision}.png")))
-            .arg("--npy")
-            .arg(&npy_exported)
-            .output()
-            .unwrap();
-        assert!(out.status.success());
+        succeeds(
+            gan()
+                .args(["sample", "--n", "8", "--run-dir"])
+                .arg(&exported)
+                .arg("--out")
+                .arg(dir.path().join(format!("{precision}.png")))
+                .arg("--npy")
+                .arg(&npy_exported),
+        );
         let a = gan_data::read_npy(&npy_exported).unwrap();
         let worst = (0..8)
             .flat_map(|i| {
@@ -433,34 +394,24 @@ fn plot_draws_losses_outputs_and_the_parzen_curve() {
     );
 }
 
-/// `gan eval --json` with reduced counts; the mean log-likelihood.
-fn quick_eval(run_dir: &Path, mnist: &Path) -> f64 {
-    let out = gan()
-        .args([
-            "eval",
-            "--json",
-            "--samples",
-            "2000",
-            "--test-rows",
-            "1000",
-            "--data-dir",
-        ])
-        .arg(mnist)
-        .arg("--run-dir")
-        .arg(run_dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+/// `gan eval --json` on a run or model directory, with reduced counts.
+fn eval_json(run_dir: &Path, mnist: &Path, samples: usize, test_rows: usize) -> serde_json::Value {
+    let out = succeeds(
+        gan()
+            .arg("eval")
+            .arg("--json")
+            .arg(format!("--samples={samples}"))
+            .arg(format!("--test-rows={test_rows}"))
+            .arg("--data-dir")
+            .arg(mnist)
+            .arg("--run-dir")
+            .arg(run_dir),
     );
-    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    json["mean"].as_f64().unwrap()
+    serde_json::from_slice(&out.stdout).unwrap()
 }
 
 /// `models/mnist-paper/` ships an f16 export of the newest checkpoint of the run beside it
-/// (`run/`, the state to resume from): the two score alike, and far above an untrained model.
+/// (`run/`, the state to resume from): the two score alike, and as documented.
 #[test]
 fn the_shipped_f16_model_matches_its_run_and_scores_as_documented() {
     let Some(mnist) = gan_data::mnist_dir_from_env() else {
@@ -475,8 +426,8 @@ fn the_shipped_f16_model_matches_its_run_and_scores_as_documented() {
     let newest = gan_train::list_checkpoints(&run).unwrap().remove(0);
     assert!(newest.ends_with(format!("step-{:010}", exported.step)));
 
-    let half = quick_eval(&model, &mnist);
-    let full = quick_eval(&run, &mnist);
+    let score = |dir: &Path| eval_json(dir, &mnist, 2000, 1000)["mean"].as_f64().unwrap();
+    let (half, full) = (score(&model), score(&run));
     assert!((half - full).abs() < 0.05, "f16 {half} against f32 {full}");
     // With 2,000 samples and 1,000 test images the protocol reads lower than the full one:
     // 142.3 for the model shipped (215.8 in full), 131.9 for the run's step-200,000 model
