@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::checkpoint::{self, CONFIG_FILE, GENERATOR_FILE, sha256, write_atomic};
 use crate::error::{Result, TrainError};
-use crate::trainer::read_config;
+use crate::trainer::{checkpoint_generator, read_config};
 
 /// The manifest of an exported generator.
 pub const MODEL_FILE: &str = "model.json";
@@ -109,14 +109,7 @@ pub fn export_generator(
     }
     // Loaded into the configured generator first, so that a record that does not fit the
     // config is refused before anything is written.
-    let record =
-        ModuleRecord::from_bytes(Bytes::from_bytes_vec(loaded.files[GENERATOR_FILE].clone()))
-            .map_err(|e| export_error(&loaded.path, e))?;
-    let generator = config
-        .generator
-        .init(device)?
-        .try_load_record(record)
-        .map_err(|e| export_error(&loaded.path, e))?;
+    let generator = checkpoint_generator(&config, &loaded, device)?;
     let bytes = generator
         .into_record()
         .into_bytes()

@@ -13,7 +13,7 @@ use gan_data::{BatchSampler, Dataset, GOLDEN_GAMMA, splitmix64_finalize};
 use gan_nn::{Discriminator, Generator};
 use gan_objective::discriminator_loss;
 
-use crate::checkpoint::{self, CONFIG_FILE, CheckpointFiles, METRICS_FILE};
+use crate::checkpoint::{self, CONFIG_FILE, CheckpointFiles, LoadedCheckpoint, METRICS_FILE};
 use crate::config::{Schedule, TrainConfig};
 use crate::error::{Result, TrainError};
 use crate::export;
@@ -561,6 +561,16 @@ pub fn load_generator(run_dir: &Path, device: &Device) -> Result<Generator> {
         return export::load_exported(run_dir, &model, config.generator.init(device)?);
     }
     let loaded = checkpoint::load_latest(run_dir)?;
+    checkpoint_generator(&config, &loaded, device)
+}
+
+/// The generator of a loaded checkpoint, built from `config` (a record that does not fit the
+/// config is refused).
+pub(crate) fn checkpoint_generator(
+    config: &TrainConfig,
+    loaded: &LoadedCheckpoint,
+    device: &Device,
+) -> Result<Generator> {
     let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(
         loaded.files[checkpoint::GENERATOR_FILE].clone(),
     ))
