@@ -5,7 +5,6 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use burn::config::Config;
 use burn::module::Module;
 use burn::tensor::Device;
 use clap::{Args, ValueEnum};
@@ -99,7 +98,9 @@ pub fn train(a: TrainArgs) -> Result<(), CliError> {
         trainer
     } else {
         let mut config = match &a.config {
-            Some(path) => TrainConfig::load(path)
+            Some(path) => std::fs::read_to_string(path)
+                .map_err(|e| e.to_string())
+                .and_then(|text| TrainConfig::from_json(&text).map_err(|e| e.to_string()))
                 .map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?,
             None => match a.preset {
                 Preset::PaperMnist => TrainConfig::paper_mnist(),

@@ -112,15 +112,67 @@ impl DiscriminatorConfig {
     }
 }
 
+/// The dropout masks of one training-mode pass of a [`Discriminator`]: for each layer's input,
+/// a `[rows, width]` tensor holding the layer's scale where an input is kept and `0` where it
+/// is dropped (`None` where the layer keeps and scales nothing).
+///
+/// Drawing the masks apart from the pass lets the same masks serve twice, as the released
+/// code's `AdversaryCost2` does: the discriminator's fake term and the generator's objective
+/// read the same dropped-out outputs `D(S)`.
+#[derive(Debug, Clone)]
+pub struct DropoutMasks {
+    /// One entry per layer input: the maxout layers', then the output layer's.
+    pub layers: Vec<Option<Tensor<2>>>,
+}
+
+impl DropoutMasks {
+    /// The masks of rows `start..start + len` only.
+    pub fn rows(&self, start: usize, len: usize) -> Self {
+        Self {
+            layers: self
+                .layers
+                .iter()
+                .map(|m| m.as_ref().map(|m| m.clone().narrow(0, start, len)))
+                .collect(),
+        }
+    }
+}
+
 impl Discriminator {
     /// Logits `[batch, 1]` without dropout (evaluation).
     pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
-        self.run(x, InputDropout::forward)
+        self.run(x, |_, _, h| h)
     }
 
-    /// Logits `[batch, 1]` with input dropout on every layer, as during training.
+    /// Logits `[batch, 1]` with input dropout on every layer, as during training. Equal to
+    /// [`Discriminator::forward_masked`] with [`Discriminator::draw_masks`] drawn from the same
+    /// random stream.
     pub fn forward_train(&self, x: Tensor<2>) -> Tensor<2> {
-        self.run(x, InputDropout::forward_train)
+        self.run(x, |drop, _, h| drop.forward_train(h))
+    }
+
+    /// Training-mode masks for a batch of `rows`, drawn in the order
+    /// [`Discriminator::forward_train`] draws them (layer by layer).
+    pub fn draw_masks(&self, rows: usize, device: &Device) -> DropoutMasks {
+        let widths = std::iter::once(self.d_input()).chain(self.hidden.iter().map(|l| l.num_units));
+        DropoutMasks {
+            layers: widths
+                .zip(&self.dropout)
+                .map(|(width, drop)| drop.draw_mask(rows, width, device))
+                .collect(),
+        }
+    }
+
+    /// Logits `[batch, 1]` with the given masks applied to each layer's input.
+    ///
+    /// # Panics
+    ///
+    /// If the masks do not fit the batch (Burn's shape check) or are fewer than the layers.
+    pub fn forward_masked(&self, x: Tensor<2>, masks: &DropoutMasks) -> Tensor<2> {
+        self.run(x, |_, layer, h| match &masks.layers[layer] {
+            Some(mask) => h * mask.clone(),
+            None => h,
+        })
     }
 
     /// `D(x) = sigmoid(logit)`, `[batch, 1]`, without dropout.
@@ -136,13 +188,19 @@ impl Discriminator {
         }
     }
 
-    fn run(&self, x: Tensor<2>, dropout: fn(&InputDropout, Tensor<2>) -> Tensor<2>) -> Tensor<2> {
+    /// Runs the layers, passing each layer's input (with the layer's dropout and index)
+    /// through `drop` first.
+    fn run(
+        &self,
+        x: Tensor<2>,
+        drop: impl Fn(&InputDropout, usize, Tensor<2>) -> Tensor<2>,
+    ) -> Tensor<2> {
         let h = self
             .hidden
             .iter()
-            .zip(&self.dropout)
-            .fold(x, |h, (layer, drop)| layer.forward(dropout(drop, h)));
-        let last = &self.dropout[self.hidden.len()];
-        self.output.forward(dropout(last, h))
+            .enumerate()
+            .fold(x, |h, (i, layer)| layer.forward(drop(&self.dropout[i], i, h)));
+        let last = self.hidden.len();
+        self.output.forward(drop(&self.dropout[last], last, h))
     }
 }

@@ -1,6 +1,6 @@
 use burn::config::Config;
 use burn::module::Module;
-use burn::tensor::{Distribution, Tensor};
+use burn::tensor::{Device, Distribution, Tensor};
 
 use crate::error::NnError;
 
@@ -80,5 +80,24 @@ impl InputDropout {
         }
         let mask = scaled.random_like(Distribution::Bernoulli(self.keep_prob));
         scaled * mask
+    }
+
+    /// A mask for `[rows, width]` inputs, drawn as [`InputDropout::forward_train`] draws it:
+    /// `scale` where kept, `0` where dropped; `None` when every input is kept and scaled by 1.
+    pub fn draw_mask(&self, rows: usize, width: usize, device: &Device) -> Option<Tensor<2>> {
+        if self.keep_prob >= 1.0 {
+            return (self.scale != 1.0)
+                .then(|| Tensor::full([rows, width], self.scale, device));
+        }
+        let keep = Tensor::<2>::random(
+            [rows, width],
+            Distribution::Bernoulli(self.keep_prob),
+            device,
+        );
+        Some(if self.scale == 1.0 {
+            keep
+        } else {
+            keep.mul_scalar(self.scale)
+        })
     }
 }

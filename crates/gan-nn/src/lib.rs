@@ -17,7 +17,7 @@ mod generator;
 mod maxout;
 mod noise;
 
-pub use discriminator::{Discriminator, DiscriminatorConfig, MaxoutLayerConfig};
+pub use discriminator::{Discriminator, DiscriminatorConfig, DropoutMasks, MaxoutLayerConfig};
 pub use dropout::{InputDropout, InputDropoutConfig};
 pub use error::NnError;
 pub use generator::{Generator, GeneratorConfig, HiddenLayerConfig};

@@ -20,14 +20,42 @@ pub enum Schedule {
     Simultaneous,
 }
 
+/// Which dropout masks the generator's objective sees in the [`Schedule::Simultaneous`]
+/// update.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GeneratorMasks {
+    /// The released code (`AdversaryCost2`): the generator's objective reads the same
+    /// dropped-out outputs `D(S)` as the discriminator's fake term. The default.
+    Shared,
+    /// A fresh mask for the generator's pass (gan-core 0.1's behaviour, kept to compare
+    /// against and to continue runs started with it; a saved config without this field means
+    /// this).
+    Fresh,
+}
+
+/// How the momentum ramp counts epochs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MomentumCount {
+    /// As pylearn2's `MomentumAdjustor`, whose first call comes before training: during
+    /// 0-based epoch `e` its count is `e + 1`. The default.
+    Pylearn2,
+    /// Completed epochs only, one behind the released code (gan-core 0.1's behaviour, kept to
+    /// compare against and to continue runs started with it; a saved config without this field
+    /// means this).
+    CompletedEpochs,
+}
+
 /// A learning rule with its schedule.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum OptimizerConfig {
     /// SGD with momentum in pylearn2's form: `v ← μv − η∇; θ ← θ + v`.
-    /// `η_t = max(learning_rate / lr_decay^t, min_lr)` after `t` steps; `μ` is
-    /// `momentum_start` up to epoch `momentum_start_epoch`, then rises linearly to
-    /// `momentum_end` at `momentum_end_epoch` (epochs counted as completed passes).
+    /// `η_t = max(learning_rate / lr_decay^t, min_lr)` for update `t` (0-based). `μ` follows
+    /// pylearn2's `MomentumAdjustor(start, saturate)`: with `n` the epoch count of
+    /// `momentum_count`, `μ = momentum_start + (momentum_end − momentum_start) ·
+    /// clamp((n − momentum_start_epoch) / (momentum_end_epoch − momentum_start_epoch), 0, 1)`.
     Momentum {
         /// Initial learning rate η₀.
         learning_rate: f64,
@@ -43,6 +71,8 @@ pub enum OptimizerConfig {
         momentum_start_epoch: u64,
         /// Epoch at which the ramp reaches `momentum_end`.
         momentum_end_epoch: u64,
+        /// How epochs are counted for the ramp.
+        momentum_count: MomentumCount,
     },
     /// Adam (Burn's implementation) with a constant learning rate.
     Adam {
@@ -59,7 +89,8 @@ pub enum OptimizerConfig {
 
 impl OptimizerConfig {
     /// The released MNIST rule: η 0.1 divided by 1.000004 per step, floor 1e-6; μ 0.5 → 0.7
-    /// between epochs 1 and 250.
+    /// by `MomentumAdjustor(start=1, saturate=250)`: `μ = 0.5 + 0.2 · min(e / 249, 1)` during
+    /// 0-based epoch `e`.
     pub fn paper_momentum() -> Self {
         OptimizerConfig::Momentum {
             learning_rate: 0.1,
@@ -69,6 +100,7 @@ impl OptimizerConfig {
             momentum_end: 0.7,
             momentum_start_epoch: 1,
             momentum_end_epoch: 250,
+            momentum_count: MomentumCount::Pylearn2,
         }
     }
 
@@ -99,7 +131,7 @@ impl OptimizerConfig {
         }
     }
 
-    /// The momentum during epoch `epoch` (completed passes over the data), or `None` for Adam.
+    /// The momentum during 0-based epoch `epoch`, or `None` for Adam.
     pub fn momentum_at(&self, epoch: u64) -> Option<f64> {
         match *self {
             OptimizerConfig::Momentum {
@@ -107,14 +139,21 @@ impl OptimizerConfig {
                 momentum_end: b,
                 momentum_start_epoch: s,
                 momentum_end_epoch: e,
+                momentum_count,
                 ..
-            } => Some(if epoch <= s {
-                a
-            } else if epoch >= e {
-                b
-            } else {
-                a + (b - a) * (epoch - s) as f64 / (e - s) as f64
-            }),
+            } => {
+                let n = match momentum_count {
+                    MomentumCount::Pylearn2 => epoch + 1,
+                    MomentumCount::CompletedEpochs => epoch,
+                };
+                Some(if n <= s {
+                    a
+                } else if n >= e {
+                    b
+                } else {
+                    a + (b - a) * (n - s) as f64 / (e - s) as f64
+                })
+            }
             OptimizerConfig::Adam { .. } => None,
         }
     }
@@ -130,6 +169,7 @@ impl OptimizerConfig {
                 momentum_end,
                 momentum_start_epoch,
                 momentum_end_epoch,
+                ..
             } => {
                 if !(learning_rate > 0.0 && learning_rate.is_finite()) {
                     return bad(format!(
@@ -204,6 +244,9 @@ pub struct TrainConfig {
     /// The generator's objective.
     #[config(default = "GeneratorLoss::NonSaturating")]
     pub generator_loss: GeneratorLoss,
+    /// Which dropout masks the generator's objective sees in the simultaneous update.
+    #[config(default = "GeneratorMasks::Shared")]
+    pub generator_masks: GeneratorMasks,
     /// Factor on the discriminator loss `−V` (the released code minimises `−V/2`).
     #[config(default = 1.0)]
     pub discriminator_loss_scale: f64,
@@ -215,8 +258,9 @@ pub struct TrainConfig {
     /// output unit or maxout piece), applied after each of its updates.
     #[config(default = "None")]
     pub max_col_norm: Option<f64>,
-    /// Initialise the generator's output bias from the data's per-feature means (for a sigmoid
-    /// output on data in [0, 1]).
+    /// Initialise the generator's output bias from the data's per-feature means, as pylearn2's
+    /// `init_sigmoid_bias_from_marginals`. Only for a sigmoid output on data in `[0, 1]`: the
+    /// trainer refuses it elsewhere.
     #[config(default = true)]
     pub output_bias_from_marginals: bool,
     /// Clip applied to the marginals before the logit.
@@ -236,8 +280,9 @@ pub struct TrainConfig {
 impl TrainConfig {
     /// The released MNIST configuration (see `docs/paper.md`): the paper's G and D, Gaussian
     /// `z ∈ R^100`, batch 100, simultaneous updates with `d_obj = −V/2` and the non-saturating
-    /// `g_obj`, momentum SGD with η 0.1 / 1.000004 per step (floor 1e-6) and μ 0.5 → 0.7 over
-    /// epochs 1..250, output bias from the data marginals.
+    /// `g_obj` read from the same dropped-out `D(S)`, momentum SGD with η 0.1 / 1.000004 per
+    /// step (floor 1e-6) and μ 0.5 → 0.7 counted as pylearn2's `MomentumAdjustor`, output bias
+    /// from the data marginals.
     pub fn paper_mnist() -> Self {
         Self::new(
             GeneratorConfig::paper_mnist(),
@@ -294,5 +339,30 @@ impl TrainConfig {
         }
         self.d_optimizer.validate("discriminator")?;
         self.g_optimizer.validate("generator")
+    }
+}
+
+impl TrainConfig {
+    /// Parses a configuration written by any version of gan-core. Fields added since are
+    /// filled with the behaviour that version had, so that old runs continue as they began:
+    /// a missing `generator_masks` means [`GeneratorMasks::Fresh`] and a momentum rule without
+    /// `momentum_count` means [`MomentumCount::CompletedEpochs`].
+    pub fn from_json(text: &str) -> Result<Self> {
+        let mut value: serde_json::Value = serde_json::from_str(text)
+            .map_err(|e| TrainError::Config(format!("not valid JSON: {e}")))?;
+        if let Some(config) = value.as_object_mut() {
+            config
+                .entry("generator_masks")
+                .or_insert_with(|| serde_json::json!(GeneratorMasks::Fresh));
+            for rule in ["d_optimizer", "g_optimizer"] {
+                if let Some(rule) = config.get_mut(rule).and_then(|r| r.as_object_mut())
+                    && rule.get("kind").and_then(|k| k.as_str()) == Some("momentum")
+                {
+                    rule.entry("momentum_count")
+                        .or_insert_with(|| serde_json::json!(MomentumCount::CompletedEpochs));
+                }
+            }
+        }
+        serde_json::from_value(value).map_err(|e| TrainError::Config(e.to_string()))
     }
 }

@@ -24,7 +24,9 @@ pub use checkpoint::{
     CONFIG_FILE, CheckpointState, D_OPTIMIZER_FILE, DISCRIMINATOR_FILE, G_OPTIMIZER_FILE,
     GENERATOR_FILE, METRICS_FILE, list_checkpoints,
 };
-pub use config::{CheckpointConfig, OptimizerConfig, Schedule, TrainConfig};
+pub use config::{
+    CheckpointConfig, GeneratorMasks, MomentumCount, OptimizerConfig, Schedule, TrainConfig,
+};
 pub use error::{Result, TrainError};
 pub use export::{ExportedModel, MODEL_FILE, Precision, export_generator, read_exported};
 pub use metrics::{MetricsRecord, read as read_metrics};

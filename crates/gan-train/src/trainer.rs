@@ -14,7 +14,7 @@ use gan_nn::{Discriminator, Generator};
 use gan_objective::discriminator_loss;
 
 use crate::checkpoint::{self, CONFIG_FILE, CheckpointFiles, LoadedCheckpoint, METRICS_FILE};
-use crate::config::{Schedule, TrainConfig};
+use crate::config::{GeneratorMasks, Schedule, TrainConfig};
 use crate::error::{Result, TrainError};
 use crate::export;
 use crate::metrics::{self, MetricsRecord};
@@ -156,6 +156,7 @@ impl Trainer {
         device.seed(config.seed);
         let mut generator = config.generator.init(&device)?;
         if config.output_bias_from_marginals {
+            check_marginal_bias(&config, &data)?;
             generator = generator
                 .with_output_bias_from_marginals(&data.marginals(), config.marginal_eps)?;
         }
@@ -335,13 +336,14 @@ impl Trainer {
                 let x = self.real_batch(self.batches);
                 self.batches += 1;
                 let fake = self.generator.forward(self.noise());
-                let (real_logits, fake_logits) =
-                    discriminate(&self.discriminator, x, fake.clone().detach());
+                let (real_logits, fake_logits, g_logits) = simultaneous_logits(
+                    &self.discriminator,
+                    x,
+                    fake,
+                    self.config.generator_masks,
+                );
                 let d_loss = discriminator_loss(real_logits.clone(), fake_logits.clone());
-                // G's path runs through a copy of D whose parameters take no gradient, so one
-                // backward pass gives each network the gradient of its own objective only.
-                let frozen = self.discriminator.clone().no_grad();
-                let g_loss = self.config.generator_loss.loss(frozen.forward_train(fake));
+                let g_loss = self.config.generator_loss.loss(g_logits);
                 let mut grads = (d_loss.clone().mul_scalar(scale) + g_loss.clone()).backward();
                 let d_grads = GradientsParams::from_module(&mut grads, &self.discriminator);
                 let g_grads = GradientsParams::from_module(&mut grads, &self.generator);
@@ -549,7 +551,10 @@ impl Trainer {
 pub fn read_config(run_dir: &Path) -> Result<TrainConfig> {
     let path = run_dir.join(CONFIG_FILE);
     let text = std::fs::read_to_string(&path).map_err(|e| TrainError::io(&path, e))?;
-    serde_json::from_str(&text).map_err(|e| TrainError::Config(format!("{}: {e}", path.display())))
+    TrainConfig::from_json(&text).map_err(|e| match e {
+        TrainError::Config(reason) => TrainError::Config(format!("{}: {reason}", path.display())),
+        other => other,
+    })
 }
 
 /// Loads a generator onto `device`: the exported one when `run_dir` holds a `model.json`
@@ -590,6 +595,60 @@ fn discriminate(d: &Discriminator, real: Tensor<2>, fake: Tensor<2>) -> (Tensor<
     let (m, n) = (real.dims()[0], fake.dims()[0]);
     let logits = d.forward_train(Tensor::cat(vec![real, fake], 0));
     (logits.clone().narrow(0, 0, m), logits.narrow(0, m, n))
+}
+
+/// The simultaneous update's logits: D's own (real, and generated rows detached from G) from
+/// one stacked pass, and G's: the generated rows through a copy of D whose parameters take no
+/// gradient, so that one backward pass of both objectives gives each network the gradient of
+/// its own objective only. With [`GeneratorMasks::Shared`] G's pass applies the masks D's pass
+/// used on those rows, so both objectives read the same `D(S)` (the released `AdversaryCost2`).
+fn simultaneous_logits(
+    d: &Discriminator,
+    real: Tensor<2>,
+    fake: Tensor<2>,
+    masks: GeneratorMasks,
+) -> (Tensor<2>, Tensor<2>, Tensor<2>) {
+    let frozen = d.clone().no_grad();
+    match masks {
+        GeneratorMasks::Shared => {
+            let (m, n) = (real.dims()[0], fake.dims()[0]);
+            let masks = d.draw_masks(m + n, &real.device());
+            let stacked = Tensor::cat(vec![real, fake.clone().detach()], 0);
+            let logits = d.forward_masked(stacked, &masks);
+            let g_logits = frozen.forward_masked(fake, &masks.rows(m, n));
+            (logits.clone().narrow(0, 0, m), logits.narrow(0, m, n), g_logits)
+        }
+        GeneratorMasks::Fresh => {
+            let (real_logits, fake_logits) = discriminate(d, real, fake.clone().detach());
+            (real_logits, fake_logits, frozen.forward_train(fake))
+        }
+    }
+}
+
+/// pylearn2's `init_sigmoid_bias_from_marginals` inverts a sigmoid on data in `[0, 1]`;
+/// anywhere else it would set silent ±16 biases, so it is refused.
+fn check_marginal_bias(config: &TrainConfig, data: &Dataset) -> Result<()> {
+    if !matches!(
+        config.generator.output_activation,
+        gan_nn::ActivationConfig::Sigmoid
+    ) {
+        return Err(TrainError::Config(format!(
+            "output_bias_from_marginals needs a sigmoid output, but the generator's is {:?}; \
+             set output_bias_from_marginals to false",
+            config.generator.output_activation
+        )));
+    }
+    if let Some(v) = data
+        .features()
+        .iter()
+        .find(|v| !(0.0..=1.0).contains(*v))
+    {
+        return Err(TrainError::Config(format!(
+            "output_bias_from_marginals needs data in [0, 1], but the data holds {v}; \
+             set output_bias_from_marginals to false or rescale the data"
+        )));
+    }
+    Ok(())
 }
 
 fn check_scalar(value: Tensor<1>, what: &str, step: u64) -> Result<()> {
@@ -696,6 +755,7 @@ mod tests {
         DiscriminatorConfig, GeneratorConfig, HiddenLayerConfig, InputDropoutConfig,
         MaxoutLayerConfig,
     };
+    use crate::config::GeneratorMasks;
     use gan_objective::GeneratorLoss;
 
     fn grad_values<const D: usize>(grads: &mut GradientsParams, p: &Param<Tensor<D>>) -> Vec<f32> {
@@ -705,6 +765,92 @@ mod tests {
             .into_data()
             .try_into_vec::<f32>()
             .unwrap()
+    }
+
+    /// With shared masks, G's objective reads exactly the dropped-out `D(S)` of D's fake
+    /// term (fresh masks give other values), and the one backward pass still gives each
+    /// network only its own objective's gradient: compared with each objective's gradient
+    /// taken alone through the same masks.
+    #[test]
+    fn shared_masks_feed_both_objectives_and_keep_the_gradients_apart() {
+        for backend in gan_backend::test_backends() {
+            let device = backend.autodiff_device();
+            device.seed(5);
+            let g = GeneratorConfig::new(
+                4,
+                vec![HiddenLayerConfig::new(8, gan_nn::ActivationConfig::Relu)],
+                6,
+            )
+            .init(&device)
+            .unwrap();
+            let d = DiscriminatorConfig::new(
+                6,
+                vec![MaxoutLayerConfig::new(5, 3)],
+                vec![
+                    InputDropoutConfig::new(0.8, 1.25),
+                    InputDropoutConfig::new(0.5, 2.0),
+                ],
+            )
+            .with_init(burn::nn::Initializer::Uniform {
+                min: -0.5,
+                max: 0.5,
+            })
+            .init(&device)
+            .unwrap();
+            let x = Tensor::<2>::random([7, 6], Distribution::Default, &device);
+            let z = Tensor::<2>::random([7, 4], Distribution::Normal(0.0, 1.0), &device);
+            let loss = GeneratorLoss::NonSaturating;
+            let values = |t: Tensor<2>| t.into_data().try_into_vec::<f32>().unwrap();
+
+            device.seed(9);
+            let fake = g.forward(z.clone());
+            let (real_l, fake_l, g_l) =
+                simultaneous_logits(&d, x.clone(), fake, GeneratorMasks::Shared);
+            let (fake_v, g_v) = (values(fake_l.clone()), values(g_l.clone()));
+            for (a, b) in fake_v.iter().zip(&g_v) {
+                assert!((a - b).abs() <= 1e-5 * a.abs().max(1.0), "{a} vs {b}");
+            }
+            let d_loss = discriminator_loss(real_l, fake_l);
+            let mut both = (d_loss.mul_scalar(0.5) + loss.loss(g_l)).backward();
+            let mut d_both = GradientsParams::from_module(&mut both, &d);
+            let mut g_both = GradientsParams::from_module(&mut both, &g);
+
+            // The same masks, drawn again from the same seed, for each objective alone.
+            device.seed(9);
+            let masks = d.draw_masks(14, &device);
+            let (real_masks, fake_masks) = (masks.rows(0, 7), masks.rows(7, 7));
+            let fake = g.forward(z.clone());
+            let d_only = discriminator_loss(
+                d.forward_masked(x.clone(), &real_masks),
+                d.forward_masked(fake.clone().detach(), &fake_masks),
+            )
+            .mul_scalar(0.5);
+            let mut d_ref = GradientsParams::from_grads(d_only.backward(), &d);
+            let g_only = loss.loss(d.forward_masked(fake, &fake_masks));
+            let mut g_ref = GradientsParams::from_grads(g_only.backward(), &g);
+            let close = |a: Vec<f32>, b: Vec<f32>| {
+                assert_eq!(a.len(), b.len());
+                for (a, b) in a.iter().zip(&b) {
+                    assert!((a - b).abs() <= 1e-5 * a.abs().max(1e-3), "{a} vs {b}");
+                }
+            };
+            let w = &d.hidden[0].linear.weight;
+            close(grad_values(&mut d_both, w), grad_values(&mut d_ref, w));
+            let w = &d.output.weight;
+            close(grad_values(&mut d_both, w), grad_values(&mut d_ref, w));
+            for layer in &g.layers {
+                close(
+                    grad_values(&mut g_both, &layer.weight),
+                    grad_values(&mut g_ref, &layer.weight),
+                );
+            }
+
+            // Fresh masks (gan-core 0.1) give G's pass other values.
+            device.seed(9);
+            let fake = g.forward(z);
+            let (_, fake_l, g_l) = simultaneous_logits(&d, x, fake, GeneratorMasks::Fresh);
+            assert_ne!(values(fake_l), values(g_l), "fresh masks equal the shared ones");
+        }
     }
 
     /// The simultaneous step's single backward pass gives D exactly the gradient of its own

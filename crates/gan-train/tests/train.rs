@@ -99,11 +99,43 @@ fn schedules_follow_the_released_rule() {
     assert_eq!(rule.learning_rate_at(0), 0.1);
     assert!((rule.learning_rate_at(1000) / (0.1 / 1.000004f64.powi(1000)) - 1.0).abs() < 1e-12);
     assert_eq!(rule.learning_rate_at(10_000_000), 1e-6, "floored");
+    // pylearn2's MomentumAdjustor(final 0.7, start 1, saturate 250) is called once before
+    // training and after each epoch: during 0-based epoch e it has been called e + 1 times,
+    // so mu = 0.5 + 0.2 * min(e / 249, 1). Values written out by hand:
+    let close = |a: Option<f64>, b: f64| (a.unwrap() - b).abs() < 1e-12;
     assert_eq!(rule.momentum_at(0), Some(0.5));
-    assert_eq!(rule.momentum_at(1), Some(0.5));
-    assert!((rule.momentum_at(125).unwrap() - (0.5 + 0.2 * 124.0 / 249.0)).abs() < 1e-12);
-    assert_eq!(rule.momentum_at(250), Some(0.7));
+    assert!(close(rule.momentum_at(1), 0.500_803_212_851_405_6)); // 0.5 + 0.2/249
+    assert!(close(rule.momentum_at(125), 0.600_401_606_425_702_8)); // 0.5 + 25/249
+    assert!(close(rule.momentum_at(248), 0.699_196_787_148_594_4)); // 0.7 - 0.2/249
+    assert_eq!(rule.momentum_at(249), Some(0.7));
     assert_eq!(rule.momentum_at(900), Some(0.7));
+    // gan-core 0.1's count, one epoch behind, stays selectable.
+    let lagged = match rule {
+        OptimizerConfig::Momentum {
+            learning_rate,
+            lr_decay,
+            min_lr,
+            momentum_start,
+            momentum_end,
+            momentum_start_epoch,
+            momentum_end_epoch,
+            ..
+        } => OptimizerConfig::Momentum {
+            learning_rate,
+            lr_decay,
+            min_lr,
+            momentum_start,
+            momentum_end,
+            momentum_start_epoch,
+            momentum_end_epoch,
+            momentum_count: MomentumCount::CompletedEpochs,
+        },
+        OptimizerConfig::Adam { .. } => unreachable!(),
+    };
+    assert_eq!(lagged.momentum_at(1), Some(0.5));
+    assert!(close(lagged.momentum_at(2), 0.500_803_212_851_405_6));
+    assert!(close(lagged.momentum_at(249), 0.699_196_787_148_594_4));
+    assert_eq!(lagged.momentum_at(250), Some(0.7));
     assert_eq!(OptimizerConfig::adam(2e-4).momentum_at(3), None);
 
     let paper = TrainConfig::paper_mnist();
@@ -116,10 +148,57 @@ fn schedules_follow_the_released_rule() {
     );
     assert_eq!(paper.noise, Noise::Gaussian);
     assert!(paper.output_bias_from_marginals);
+    assert_eq!(paper.generator_masks, GeneratorMasks::Shared);
     let json = paper.to_string();
-    let back: TrainConfig = serde_json::from_str(&json).unwrap();
+    let back = TrainConfig::from_json(&json).unwrap();
     assert_eq!(back.to_string(), json);
     paper.validate().unwrap();
+}
+
+/// A config saved by gan-core 0.1 (no `generator_masks`, no `momentum_count`) loads with the
+/// behaviour it was trained with, so that its run continues as it began.
+#[test]
+fn configs_without_the_new_fields_keep_the_old_behaviour() {
+    let mut old: serde_json::Value = serde_json::from_str(&TrainConfig::paper_mnist().to_string()).unwrap();
+    let config = old.as_object_mut().unwrap();
+    config.remove("generator_masks");
+    for rule in ["d_optimizer", "g_optimizer"] {
+        config[rule].as_object_mut().unwrap().remove("momentum_count");
+    }
+    let loaded = TrainConfig::from_json(&old.to_string()).unwrap();
+    assert_eq!(loaded.generator_masks, GeneratorMasks::Fresh);
+    for rule in [loaded.d_optimizer, loaded.g_optimizer] {
+        assert!(matches!(
+            rule,
+            OptimizerConfig::Momentum {
+                momentum_count: MomentumCount::CompletedEpochs,
+                ..
+            }
+        ));
+        assert_eq!(rule.momentum_at(1), Some(0.5));
+    }
+    // The shipped run's own config.json, written by gan-core 0.1, reads the same way.
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/mnist-paper/run");
+    let shipped = read_config(&shipped).unwrap();
+    assert_eq!(shipped.generator_masks, GeneratorMasks::Fresh);
+    assert!(TrainConfig::from_json("{").is_err());
+}
+
+/// The output bias inverts a sigmoid on data in [0, 1]; elsewhere it is an error, not a
+/// silent ±16 bias.
+#[test]
+fn output_bias_from_marginals_needs_a_sigmoid_on_unit_data() {
+    let _rng = rng_lock();
+    let device = cpu();
+    let linear_out = toy_config(Schedule::Simultaneous).with_output_bias_from_marginals(true);
+    let err = Trainer::new(linear_out, gaussian_data(), &device).err().unwrap();
+    assert!(err.to_string().contains("sigmoid"), "{err}");
+    let mut sigmoid_out = toy_config(Schedule::Simultaneous).with_output_bias_from_marginals(true);
+    sigmoid_out.generator.output_activation = ActivationConfig::Sigmoid;
+    let err = Trainer::new(sigmoid_out.clone(), gaussian_data(), &device).err().unwrap();
+    assert!(err.to_string().contains("[0, 1]"), "{err}");
+    let unit = Dataset::new((0..4096).map(|i| (i % 7) as f32 / 6.0).collect(), vec![1], None).unwrap();
+    Trainer::new(sigmoid_out, unit, &device).unwrap();
 }
 
 #[test]
@@ -151,6 +230,7 @@ fn invalid_configs_are_rejected() {
         momentum_end: 0.7,
         momentum_start_epoch: 1,
         momentum_end_epoch: 2,
+        momentum_count: MomentumCount::Pylearn2,
     };
     assert!(matches!(
         Trainer::new(c, gaussian_data(), &device),
@@ -176,6 +256,7 @@ fn momentum_rule_matches_a_hand_computed_trajectory() {
         momentum_end: 0.9,
         momentum_start_epoch: 1,
         momentum_end_epoch: 3,
+        momentum_count: MomentumCount::Pylearn2,
     };
     let (x, y) = (2.0f64, 1.0f64);
     let epochs = [0u64, 1, 2, 2, 3, 5];
@@ -462,6 +543,7 @@ fn divergence_stops_with_the_step_and_keeps_the_last_checkpoint() {
         momentum_end: 0.5,
         momentum_start_epoch: 0,
         momentum_end_epoch: 0,
+        momentum_count: MomentumCount::Pylearn2,
     };
     bad.d_optimizer = bad.g_optimizer;
     std::fs::write(dir.path().join(CONFIG_FILE), bad.to_string()).unwrap();
