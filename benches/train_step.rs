@@ -6,7 +6,7 @@ use burn::tensor::{Distribution, Tensor};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use gan_core::backend::Backend;
 use gan_core::nn::{MaxoutConfig, Noise};
-use gan_core::train::{TrainConfig, Trainer};
+use gan_core::train::{MlpTrainer, RunConfig};
 
 fn cpu_backends() -> Vec<Backend> {
     Backend::compiled()
@@ -20,8 +20,8 @@ fn train_step(c: &mut Criterion) {
     let mut group = c.benchmark_group("train_step");
     group.sample_size(30);
     for backend in cpu_backends() {
-        let mut trainer = Trainer::new(
-            TrainConfig::paper_mnist(),
+        let mut trainer = MlpTrainer::mlp(
+            &RunConfig::paper_mnist(),
             mnist.train.clone(),
             &backend.device(),
         )

@@ -24,38 +24,56 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mnist = Mnist::load_or_download(&dir)?;
 
     let mut trainer = if list_checkpoints(&run_dir)?.is_empty() {
-        Trainer::create_run(
-            TrainConfig::paper_mnist().with_log_every(500),
-            mnist.train.clone(),
-            &device,
-            &run_dir,
-        )?
+        let mut config = RunConfig::paper_mnist();
+        config.train.log_every = 500;
+        MlpTrainer::create_mlp_run(&config, mnist.train.clone(), &device, &run_dir)?
     } else {
-        let (trainer, info) = Trainer::resume(&run_dir, mnist.train.clone(), &device)?;
+        let (trainer, info) = MlpTrainer::resume_mlp(&run_dir, mnist.train.clone(), &device)?;
         println!("resumed at step {}", info.step);
         trainer
     };
-    let valid = mnist.valid.to_tensor(&device);
-    let test = mnist.test.to_tensor(&device);
-    let evaluate_every = 5; // epochs
-    while trainer.epoch() < epochs {
-        let next = (trainer.epoch() / evaluate_every + 1) * evaluate_every;
-        trainer.train(
-            &Until {
-                epochs: Some(next.min(epochs)),
-                ..Until::default()
-            },
-            |r| {
-                println!(
-                    "epoch {:3} step {:6}  D {:.3}  G {:.3}  D(x) {:.2}  D(G(z)) {:.2}",
-                    r.epoch, r.step, r.d_loss, r.g_loss, r.d_real, r.d_fake
-                )
-            },
-        )?;
-        device.seed(0);
+    // The evaluation is a hook: it runs every 5 epochs, inside the training loop.
+    let mut evaluation = Evaluation {
+        every: 5 * trainer.steps_per_epoch(),
+        valid: mnist.valid.to_tensor(&device),
+        test: mnist.test.to_tensor(&device),
+        device: device.clone(),
+    };
+    let mut log = OnRecord(|r: &MetricsRecord| {
+        println!(
+            "epoch {:3} step {:6}  D {:.3}  G {:.3}  D(x) {:.2}  D(G(z)) {:.2}",
+            r.epoch, r.step, r.d_loss, r.g_loss, r.d_real, r.d_fake
+        )
+    });
+    let until = Until {
+        epochs: Some(epochs),
+        ..Until::default()
+    };
+    trainer.train(&until, &mut [&mut evaluation, &mut log])?;
+    Ok(())
+}
+
+/// Table 1's protocol on the trainer's generator, every `every` steps.
+struct Evaluation {
+    every: u64,
+    valid: Tensor<2>,
+    test: Tensor<2>,
+    device: Device,
+}
+
+impl Hook<Generator, Discriminator, 2> for Evaluation {
+    fn every(&self) -> Option<u64> {
+        Some(self.every)
+    }
+
+    fn on_step(
+        &mut self,
+        trainer: &MlpTrainer,
+    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        self.device.seed(0);
         let g = trainer.generator().valid();
-        let samples = g.forward(Noise::Gaussian.sample(10_000, 100, &device));
-        let r = ParzenEvaluator::paper_protocol().evaluate(&samples, &valid, &test)?;
+        let samples = g.forward(Noise::Gaussian.sample(10_000, 100, &self.device));
+        let r = ParzenEvaluator::paper_protocol().evaluate(&samples, &self.valid, &self.test)?;
         println!(
             "epoch {:3}: Parzen log-likelihood {:.1} ± {:.1} (σ = {:.3}), {:.0} s of training",
             trainer.epoch(),
@@ -64,6 +82,6 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             r.sigma,
             trainer.elapsed_secs()
         );
+        Ok(())
     }
-    Ok(())
 }

@@ -20,14 +20,16 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mnist = Mnist::load_or_download(&dir)?;
 
     // The released configuration: maxout D with dropout, ReLU G, momentum SGD.
-    let config = TrainConfig::paper_mnist().with_log_every(100);
-    let mut trainer = Trainer::new(config, mnist.train.clone(), &device)?;
-    trainer.train(&Until::steps(steps), |r| {
+    let mut config = RunConfig::paper_mnist();
+    config.train.log_every = 100;
+    let mut trainer = MlpTrainer::mlp(&config, mnist.train.clone(), &device)?;
+    let mut log = OnRecord(|r: &MetricsRecord| {
         println!(
             "step {:5}  D loss {:.3}  G loss {:.3}  D(x) {:.2}  D(G(z)) {:.2}",
             r.step, r.d_loss, r.g_loss, r.d_real, r.d_fake
         )
-    })?;
+    });
+    trainer.train(&Until::steps(steps), &mut [&mut log])?;
 
     // Sample from the trained generator (an inference copy, without autodiff).
     use burn::module::Module;

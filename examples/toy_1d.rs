@@ -60,22 +60,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         min: -0.3,
         max: 0.3,
     });
-    let config = TrainConfig::new(
-        generator,
-        discriminator,
-        OptimizerConfig::adam(3e-3),
-        OptimizerConfig::adam(1e-3),
-    )
-    .with_schedule(Schedule::Alternating { k: 3 })
-    .with_noise(Noise::Uniform)
-    .with_batch_size(64)
-    .with_output_bias_from_marginals(false)
-    .with_seed(1);
-    let mut trainer = Trainer::new(config, data.sample(8192, 2)?, &device)?;
+    let config = RunConfig {
+        model: ModelConfig::Mlp(
+            MlpGanConfig::new(generator, discriminator).with_output_bias_from_marginals(false),
+        ),
+        train: TrainConfig::new(OptimizerConfig::adam(3e-3), OptimizerConfig::adam(1e-3))
+            .with_schedule(Schedule::Alternating { k: 3 })
+            .with_noise(Noise::Uniform)
+            .with_batch_size(64)
+            .with_seed(1),
+    };
+    let mut trainer = MlpTrainer::mlp(&config, data.sample(8192, 2)?, &device)?;
 
     let mut stages = Vec::new();
     for step in [0u64, 500, 1500, 5000] {
-        trainer.train(&Until::steps(step), |_| {})?;
+        trainer.train(&Until::steps(step), &mut [])?;
         stages.push(snapshot(&trainer, &device));
     }
     let xs: Vec<f64> = (0..=400)
@@ -127,7 +126,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-fn snapshot(trainer: &Trainer, device: &Device) -> Stage {
+fn snapshot(trainer: &MlpTrainer, device: &Device) -> Stage {
     device.seed(7);
     let g = trainer.generator().valid();
     let samples = g
@@ -154,7 +153,7 @@ fn snapshot(trainer: &Trainer, device: &Device) -> Stage {
     }
 }
 
-fn discriminator_on(trainer: &Trainer, xs: &[f64], device: &Device) -> Vec<f64> {
+fn discriminator_on(trainer: &MlpTrainer, xs: &[f64], device: &Device) -> Vec<f64> {
     let d = trainer.discriminator().valid();
     let x = Tensor::<2>::from_data(
         TensorData::new(

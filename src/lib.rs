@@ -42,11 +42,15 @@ pub mod prelude {
     pub use gan_backend::Backend;
     pub use gan_data::{BatchSampler, Dataset, Mnist};
     pub use gan_nn::{
-        Discriminator, DiscriminatorConfig, Generator, GeneratorConfig, Maxout, MaxoutConfig, Noise,
+        Discriminator, DiscriminatorConfig, GanDiscriminator, GanGenerator, Generator,
+        GeneratorConfig, Maxout, MaxoutConfig, MlpGanConfig, Noise,
     };
     pub use gan_objective::{GeneratorLoss, discriminator_loss, value_function};
     pub use gan_parzen::{ParzenEvaluator, ParzenReport};
-    pub use gan_train::{TrainConfig, Trainer, Until};
+    pub use gan_train::{
+        Hook, MetricsRecord, MlpTrainer, ModelConfig, OnRecord, RunConfig, TrainConfig, Trainer,
+        Until,
+    };
 }
 
 #[doc = include_str!("../README.md")]

@@ -13,7 +13,7 @@ use std::time::Instant;
 
 use gan_core::backend::Backend;
 use gan_core::parzen::ParzenEvaluator;
-use gan_core::train::{TrainConfig, Trainer};
+use gan_core::train::{MlpTrainer, RunConfig};
 
 fn usage() -> ! {
     eprintln!(
@@ -54,8 +54,8 @@ fn main() {
     let mut times = Vec::with_capacity(reps);
     match what.as_str() {
         "train" => {
-            let config = TrainConfig::paper_mnist();
-            let mut trainer = Trainer::new(config, mnist.train, &backend.device()).unwrap();
+            let config = RunConfig::paper_mnist();
+            let mut trainer = MlpTrainer::mlp(&config, mnist.train, &backend.device()).unwrap();
             for _ in 0..warmup {
                 trainer.step().unwrap();
             }

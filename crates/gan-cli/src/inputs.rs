@@ -22,6 +22,11 @@ impl DataArgs {
     }
 }
 
+/// A run's (or an export's) `config.json`, of built-in players.
+pub fn read_run(run_dir: &Path) -> Result<gan_train::RunConfig, CliError> {
+    Ok(gan_train::read_run_config(run_dir)?)
+}
+
 /// A matrix from a `.npy` file (f32/f64/u8, u8 scaled to [0, 1]) or an IDX file (`.gz` or raw,
 /// u8 scaled to [0, 1]); every dimension after the first is flattened.
 pub fn read_matrix(path: &Path) -> Result<Dataset, CliError> {

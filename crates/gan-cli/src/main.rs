@@ -6,6 +6,7 @@ mod error;
 mod images;
 mod inputs;
 mod plots;
+mod train;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -30,7 +31,7 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Train a GAN (the paper's MNIST preset or a JSON config), with checkpoints and resume.
-    Train(commands::TrainArgs),
+    Train(train::TrainArgs),
     /// Evaluate a run's generator with the paper's Parzen-window protocol (Table 1).
     Eval(commands::EvalArgs),
     /// The Parzen-window evaluator on arrays from files (.npy or IDX).
@@ -65,7 +66,7 @@ struct DataArgs {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Train(a) => commands::train(a),
+        Command::Train(a) => train::train(a),
         Command::Eval(a) => commands::eval(a),
         Command::Parzen(a) => commands::parzen(a),
         Command::Sample(a) => commands::sample(a),

@@ -174,10 +174,39 @@ fn train_eval_sample_and_interpolate_a_tiny_run() {
     );
     assert!(run.join("config.json").is_file() && run.join("samples.png").is_file());
     assert_eq!(gan_train::list_checkpoints(&run).unwrap().len(), 2);
-    // Resume for two more steps.
+    // Resume for two more steps, with the original command line repeated (equal values are
+    // accepted; a value that differs from the saved config is refused).
+    fails_with(
+        gan()
+            .args([
+                "train",
+                "--steps",
+                "6",
+                "--resume",
+                "--seed",
+                "4",
+                "--data-dir",
+            ])
+            .arg(&mnist)
+            .arg("--run-dir")
+            .arg(&run),
+        "--seed differs",
+    );
     succeeds(
         gan()
-            .args(["train", "--steps", "6", "--resume", "--data-dir"])
+            .args([
+                "train",
+                "--preset",
+                "paper-mnist",
+                "--steps",
+                "6",
+                "--checkpoint-every",
+                "2",
+                "--seed",
+                "3",
+                "--resume",
+                "--data-dir",
+            ])
             .arg(&mnist)
             .arg("--run-dir")
             .arg(&run),

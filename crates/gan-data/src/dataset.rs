@@ -132,6 +132,64 @@ impl Dataset {
         Tensor::from_data(TensorData::new(rows, [indices.len(), self.dim]), device)
     }
 
+    /// The rows `indices` as a rank-`D` batch `[indices.len(), …]` on `device`: each item in
+    /// its own shape when `D` is one more than its rank (`[n, C, H, W]` for `[C, H, W]` items),
+    /// flattened to `[n, dim]` when `D` is 2, and a `1` channel added to `[H, W]` items when `D`
+    /// is 4. Any other rank is an error.
+    ///
+    /// # Panics
+    ///
+    /// If an index is out of range.
+    pub fn gather_as<const D: usize>(
+        &self,
+        indices: &[usize],
+        device: &Device,
+    ) -> Result<Tensor<D>> {
+        let mut shape = vec![indices.len()];
+        match (D, self.item_shape.len()) {
+            (2, _) => shape.push(self.dim),
+            (4, 2) => shape.extend([1, self.item_shape[0], self.item_shape[1]]),
+            (d, r) if d == r + 1 => shape.extend(&self.item_shape),
+            (d, _) => {
+                return Err(DataError::Invalid(format!(
+                    "items of shape {:?} cannot form a batch of rank {d}",
+                    self.item_shape
+                )));
+            }
+        }
+        let mut rows = Vec::with_capacity(indices.len() * self.dim);
+        for &i in indices {
+            rows.extend_from_slice(self.row(i));
+        }
+        Ok(Tensor::from_data(TensorData::new(rows, shape), device))
+    }
+
+    /// Number of classes: one more than the largest label (`None` without labels).
+    pub fn num_classes(&self) -> Option<usize> {
+        self.labels
+            .as_ref()
+            .map(|l| l.iter().copied().max().map_or(0, |m| usize::from(m) + 1))
+    }
+
+    /// The labels of rows `indices`, one-hot `[indices.len(), classes]` on `device` (a row of
+    /// zeros without labels, or for a label not below `classes`).
+    ///
+    /// # Panics
+    ///
+    /// If an index is out of range.
+    pub fn one_hot_labels(&self, indices: &[usize], classes: usize, device: &Device) -> Tensor<2> {
+        let mut values = vec![0f32; indices.len() * classes];
+        if let Some(labels) = &self.labels {
+            for (r, &i) in indices.iter().enumerate() {
+                let label = usize::from(labels[i]);
+                if label < classes {
+                    values[r * classes + label] = 1.0;
+                }
+            }
+        }
+        Tensor::from_data(TensorData::new(values, [indices.len(), classes]), device)
+    }
+
     /// The mean of each feature over all rows: for [0, 1] pixels, the probability of ink, which
     /// initialises a sigmoid generator's output bias.
     pub fn marginals(&self) -> Vec<f32> {

@@ -195,11 +195,9 @@ impl Discriminator {
         x: Tensor<2>,
         drop: impl Fn(&InputDropout, usize, Tensor<2>) -> Tensor<2>,
     ) -> Tensor<2> {
-        let h = self
-            .hidden
-            .iter()
-            .enumerate()
-            .fold(x, |h, (i, layer)| layer.forward(drop(&self.dropout[i], i, h)));
+        let h = self.hidden.iter().enumerate().fold(x, |h, (i, layer)| {
+            layer.forward(drop(&self.dropout[i], i, h))
+        });
         let last = self.hidden.len();
         self.output.forward(drop(&self.dropout[last], last, h))
     }

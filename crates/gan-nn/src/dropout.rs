@@ -86,8 +86,7 @@ impl InputDropout {
     /// `scale` where kept, `0` where dropped; `None` when every input is kept and scaled by 1.
     pub fn draw_mask(&self, rows: usize, width: usize, device: &Device) -> Option<Tensor<2>> {
         if self.keep_prob >= 1.0 {
-            return (self.scale != 1.0)
-                .then(|| Tensor::full([rows, width], self.scale, device));
+            return (self.scale != 1.0).then(|| Tensor::full([rows, width], self.scale, device));
         }
         let keep = Tensor::<2>::random(
             [rows, width],

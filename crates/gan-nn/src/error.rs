@@ -38,6 +38,9 @@ pub enum NnError {
         /// The shape found.
         actual: Vec<usize>,
     },
+    /// A configuration that does not fit together.
+    #[error("{0}")]
+    Invalid(String),
     /// A value that must be finite is not (an initializer bound, a marginal probability).
     #[error("{what} must be finite, got {value}")]
     NotFinite {

@@ -9,20 +9,26 @@
 //! - [`Discriminator`]: maxout layers, input dropout, a linear logit output
 //!   ([`DiscriminatorConfig::paper_mnist`]).
 //! - [`Noise`]: the priors `p_z` of the released code.
+//! - [`GanGenerator`], [`GanDiscriminator`]: the players as traits; any Burn module that
+//!   implements them trains with `gan-train`. [`MlpGanConfig`] builds the paper's pair.
 
 mod discriminator;
 mod dropout;
 mod error;
 mod generator;
 mod maxout;
+mod mlp;
 mod noise;
+mod players;
 
 pub use discriminator::{Discriminator, DiscriminatorConfig, DropoutMasks, MaxoutLayerConfig};
 pub use dropout::{InputDropout, InputDropoutConfig};
 pub use error::NnError;
 pub use generator::{Generator, GeneratorConfig, HiddenLayerConfig};
 pub use maxout::{Maxout, MaxoutConfig};
+pub use mlp::MlpGanConfig;
 pub use noise::Noise;
+pub use players::{GanDiscriminator, GanGenerator, SharedLogits, cat_conditions};
 
 /// Burn's parameter initializers, re-exported for configs.
 pub use burn::nn::Initializer;

@@ -394,7 +394,10 @@ fn drawn_masks_reproduce_the_training_pass() {
         device.seed(21);
         let masks = d.draw_masks(9, device);
         assert_eq!(masks.layers.len(), 3);
-        assert!(masks.layers[1].is_none(), "a keep-all, scale-1 layer needs no mask");
+        assert!(
+            masks.layers[1].is_none(),
+            "a keep-all, scale-1 layer needs no mask"
+        );
         for (mask, scale) in [(&masks.layers[0], 1.25f32), (&masks.layers[2], 2.0)] {
             let mask = values(mask.clone().unwrap());
             assert!(mask.iter().all(|&v| v == 0.0 || v == scale), "{mask:?}");

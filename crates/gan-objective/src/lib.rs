@@ -70,3 +70,38 @@ impl GeneratorLoss {
         }
     }
 }
+
+/// The two players' losses, from the discriminator's logits: what the trainer descends for
+/// each. Implement it to train with another objective (least squares, hinge, …); the paper's
+/// is [`StandardLoss`].
+pub trait AdversarialLoss: Send {
+    /// The discriminator's loss on a real and a generated batch.
+    fn discriminator(&self, real_logits: Tensor<2>, fake_logits: Tensor<2>) -> Tensor<1>;
+    /// The generator's loss on a generated batch.
+    fn generator(&self, fake_logits: Tensor<2>) -> Tensor<1>;
+}
+
+/// The paper's objective: [`discriminator_loss`] (`−V`) for the discriminator and the chosen
+/// [`GeneratorLoss`] for the generator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct StandardLoss {
+    /// The generator's objective.
+    pub generator: GeneratorLoss,
+}
+
+impl StandardLoss {
+    /// The paper's objective with the given generator loss.
+    pub fn new(generator: GeneratorLoss) -> Self {
+        Self { generator }
+    }
+}
+
+impl AdversarialLoss for StandardLoss {
+    fn discriminator(&self, real_logits: Tensor<2>, fake_logits: Tensor<2>) -> Tensor<1> {
+        discriminator_loss(real_logits, fake_logits)
+    }
+
+    fn generator(&self, fake_logits: Tensor<2>) -> Tensor<1> {
+        self.generator.loss(fake_logits)
+    }
+}

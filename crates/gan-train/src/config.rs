@@ -1,5 +1,5 @@
 use burn::config::Config;
-use gan_nn::{DiscriminatorConfig, GeneratorConfig, Noise};
+use gan_nn::Noise;
 use gan_objective::GeneratorLoss;
 use serde::{Deserialize, Serialize};
 
@@ -225,13 +225,10 @@ pub struct CheckpointConfig {
     pub keep_last: usize,
 }
 
-/// Everything that defines a training run. Serialised as `config.json` in the run directory.
+/// The training algorithm: everything that defines a run except the players themselves
+/// (TF-GAN's `GANLoss`, `GANTrainOps` and `GANTrainSteps` in one serialisable config).
 #[derive(Config, Debug)]
 pub struct TrainConfig {
-    /// The generator.
-    pub generator: GeneratorConfig,
-    /// The discriminator.
-    pub discriminator: DiscriminatorConfig,
     /// The noise prior.
     #[config(default = "Noise::Gaussian")]
     pub noise: Noise,
@@ -258,14 +255,6 @@ pub struct TrainConfig {
     /// output unit or maxout piece), applied after each of its updates.
     #[config(default = "None")]
     pub max_col_norm: Option<f64>,
-    /// Initialise the generator's output bias from the data's per-feature means, as pylearn2's
-    /// `init_sigmoid_bias_from_marginals`. Only for a sigmoid output on data in `[0, 1]`: the
-    /// trainer refuses it elsewhere.
-    #[config(default = true)]
-    pub output_bias_from_marginals: bool,
-    /// Clip applied to the marginals before the logit.
-    #[config(default = 1e-7)]
-    pub marginal_eps: f64,
     /// Seed of initialisation, noise, dropout and data order.
     #[config(default = 0)]
     pub seed: u64,
@@ -278,15 +267,12 @@ pub struct TrainConfig {
 }
 
 impl TrainConfig {
-    /// The released MNIST configuration (see `docs/paper.md`): the paper's G and D, Gaussian
-    /// `z ∈ R^100`, batch 100, simultaneous updates with `d_obj = −V/2` and the non-saturating
+    /// The released MNIST training (see `docs/paper.md`; the players are
+    /// [`gan_nn::MlpGanConfig::paper_mnist`]): Gaussian `z ∈ R^100`, batch 100, simultaneous updates with `d_obj = −V/2` and the non-saturating
     /// `g_obj` read from the same dropped-out `D(S)`, momentum SGD with η 0.1 / 1.000004 per
-    /// step (floor 1e-6) and μ 0.5 → 0.7 counted as pylearn2's `MomentumAdjustor`, output bias
-    /// from the data marginals.
+    /// step (floor 1e-6) and μ 0.5 → 0.7 counted as pylearn2's `MomentumAdjustor`.
     pub fn paper_mnist() -> Self {
         Self::new(
-            GeneratorConfig::paper_mnist(),
-            DiscriminatorConfig::paper_mnist(),
             OptimizerConfig::paper_momentum(),
             OptimizerConfig::paper_momentum(),
         )
@@ -296,14 +282,6 @@ impl TrainConfig {
 
     /// Checks the whole configuration.
     pub fn validate(&self) -> Result<()> {
-        self.generator.validate()?;
-        self.discriminator.validate()?;
-        if self.generator.d_output != self.discriminator.d_input {
-            return Err(TrainError::Config(format!(
-                "generator produces {} features but the discriminator takes {}",
-                self.generator.d_output, self.discriminator.d_input
-            )));
-        }
         if self.batch_size == 0 {
             return Err(TrainError::Config("batch_size must be at least 1".into()));
         }
@@ -339,30 +317,5 @@ impl TrainConfig {
         }
         self.d_optimizer.validate("discriminator")?;
         self.g_optimizer.validate("generator")
-    }
-}
-
-impl TrainConfig {
-    /// Parses a configuration written by any version of gan-core. Fields added since are
-    /// filled with the behaviour that version had, so that old runs continue as they began:
-    /// a missing `generator_masks` means [`GeneratorMasks::Fresh`] and a momentum rule without
-    /// `momentum_count` means [`MomentumCount::CompletedEpochs`].
-    pub fn from_json(text: &str) -> Result<Self> {
-        let mut value: serde_json::Value = serde_json::from_str(text)
-            .map_err(|e| TrainError::Config(format!("not valid JSON: {e}")))?;
-        if let Some(config) = value.as_object_mut() {
-            config
-                .entry("generator_masks")
-                .or_insert_with(|| serde_json::json!(GeneratorMasks::Fresh));
-            for rule in ["d_optimizer", "g_optimizer"] {
-                if let Some(rule) = config.get_mut(rule).and_then(|r| r.as_object_mut())
-                    && rule.get("kind").and_then(|k| k.as_str()) == Some("momentum")
-                {
-                    rule.entry("momentum_count")
-                        .or_insert_with(|| serde_json::json!(MomentumCount::CompletedEpochs));
-                }
-            }
-        }
-        serde_json::from_value(value).map_err(|e| TrainError::Config(e.to_string()))
     }
 }

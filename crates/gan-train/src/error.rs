@@ -8,6 +8,17 @@ pub enum TrainError {
     /// The configuration is invalid.
     #[error("invalid training config: {0}")]
     Config(String),
+    /// A state or config could not be serialised.
+    #[error("cannot serialise {0}")]
+    Serialize(String),
+    /// A hook (evaluation, sample grid, plot) failed; training stopped after its step.
+    #[error("hook failed at step {step}: {source}")]
+    Hook {
+        /// The step after which the hook ran.
+        step: u64,
+        /// Its error.
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// A model config is invalid.
     #[error(transparent)]
     Model(#[from] gan_nn::NnError),

@@ -9,7 +9,7 @@
 //!   *.jsonl         the run's logs (metrics, Parzen evaluations) up to the exported step
 //! ```
 //!
-//! [`load_generator`](crate::load_generator) reads such a directory as readily as a run
+//! [`load_generator_into`](crate::load_generator_into) reads such a directory as readily as a run
 //! directory. Weights stored in f16 are cast back to the module's precision on load, so the
 //! generator computes in f32 either way; only the storage (and the rounding of each weight) is
 //! halved.
@@ -19,13 +19,12 @@ use std::path::Path;
 
 use burn::module::Module;
 use burn::store::ModuleRecord;
-use burn::tensor::{Bytes, DType, Device, TensorData};
-use gan_nn::Generator;
+use burn::tensor::{Bytes, DType, TensorData};
 use serde::{Deserialize, Serialize};
 
 use crate::checkpoint::{self, CONFIG_FILE, GENERATOR_FILE, sha256, write_atomic};
 use crate::error::{Result, TrainError};
-use crate::trainer::{checkpoint_generator, read_config};
+use crate::run::load_module;
 
 /// The manifest of an exported generator.
 pub const MODEL_FILE: &str = "model.json";
@@ -87,19 +86,20 @@ fn convert_floats(bytes: Bytes, dtype: DType) -> std::result::Result<Bytes, burn
 }
 
 /// Exports the generator of `run_dir`'s newest valid checkpoint to `out_dir` at `precision`,
-/// with the run's config and its `.jsonl` logs cut at the checkpoint's step.
+/// with the run's config and its `.jsonl` logs cut at the checkpoint's step. `generator` is a
+/// module of the run's structure (built from its config); the checkpoint's weights are loaded
+/// into it first, so that a record that does not fit is refused before anything is written.
 ///
 /// Each file is written atomically and `model.json` last, so an interrupted export leaves
 /// either the previous export or a checksum mismatch that loading reports, never weights that
 /// load silently wrong. `out_dir` must not hold checkpoints of its own (it would be ambiguous
 /// which generator a command loads).
-pub fn export_generator(
+pub fn export_generator_module<G: Module>(
     run_dir: &Path,
     out_dir: &Path,
     precision: Precision,
-    device: &Device,
+    generator: G,
 ) -> Result<ExportedModel> {
-    let config = read_config(run_dir)?;
     let loaded = checkpoint::load_latest(run_dir)?;
     if !checkpoint::list_checkpoints(out_dir)?.is_empty() {
         return Err(TrainError::Export {
@@ -107,9 +107,7 @@ pub fn export_generator(
             reason: "holds checkpoints; export to a directory of its own".into(),
         });
     }
-    // Loaded into the configured generator first, so that a record that does not fit the
-    // config is refused before anything is written.
-    let generator = checkpoint_generator(&config, &loaded, device)?;
+    let generator = load_module(&loaded, GENERATOR_FILE, generator)?;
     let bytes = generator
         .into_record()
         .into_bytes()
@@ -130,7 +128,8 @@ pub fn export_generator(
         source: source.display().to_string(),
         generator_sha256: sha256(&bytes),
     };
-    let manifest = serde_json::to_vec_pretty(&model).expect("manifest serialises");
+    let manifest = serde_json::to_vec_pretty(&model)
+        .map_err(|e| TrainError::Serialize(format!("the export manifest: {e}")))?;
     write_atomic(&out_dir.join(MODEL_FILE), &manifest)?;
     Ok(model)
 }
@@ -152,11 +151,11 @@ pub fn read_exported(dir: &Path) -> Result<Option<ExportedModel>> {
 
 /// Loads an exported generator (its checksum verified), cast to the precision `generator`
 /// computes in.
-pub(crate) fn load_exported(
+pub(crate) fn load_exported<G: Module>(
     dir: &Path,
     model: &ExportedModel,
-    generator: Generator,
-) -> Result<Generator> {
+    generator: G,
+) -> Result<G> {
     let path = dir.join(GENERATOR_FILE);
     let bytes = fs::read(&path).map_err(|e| TrainError::io(&path, e))?;
     if sha256(&bytes) != model.generator_sha256 {

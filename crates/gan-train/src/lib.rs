@@ -1,36 +1,51 @@
-//! Training generative adversarial nets: Algorithm 1 of Goodfellow et al. (2014), the released
-//! code's simultaneous variant and schedule, crash-safe checkpoints, and exports of the
-//! generator alone (f32 or f16, [`export_generator`]) for sampling and evaluation.
+//! Training generative adversarial nets: Algorithm 1 of Goodfellow et al. (2014) and the
+//! released code's simultaneous variant, for any generator and discriminator that implement
+//! [`gan_nn::GanGenerator`] and [`gan_nn::GanDiscriminator`]; crash-safe checkpoints with exact
+//! resume; hooks every N steps; exports of the generator alone (f32 or f16) for sampling and
+//! evaluation.
+//!
+//! The parts, as TF-GAN separates them: the players (`gan-nn`), the losses
+//! ([`gan_objective::AdversarialLoss`]), the learning rules ([`LearningRule`]), the step
+//! ([`Trainer::step`], `step.rs`), the loop ([`Trainer::train`] with [`Hook`]s) and the
+//! run directory ([`Trainer::create_run`], [`Trainer::resume_run`], `run.rs`).
 //!
 //! ```no_run
-//! use gan_train::{TrainConfig, Trainer, Until};
+//! use gan_train::{MlpTrainer, OnRecord, RunConfig, Until};
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! let mnist = gan_data::Mnist::load_or_download(&gan_data::default_data_dir().join("mnist"))?;
 //! let device = burn::tensor::Device::default();
-//! let mut trainer = Trainer::create_run(TrainConfig::paper_mnist(), mnist.train, &device, "runs/mnist".as_ref())?;
-//! trainer.train(&Until::steps(1000), |r| println!("step {} D {:.3} G {:.3}", r.step, r.d_loss, r.g_loss))?;
+//! let config = RunConfig::paper_mnist();
+//! let mut trainer = MlpTrainer::create_mlp_run(&config, mnist.train, &device, "runs/mnist".as_ref())?;
+//! let mut log = OnRecord(|r: &gan_train::MetricsRecord| println!("step {} D {:.3} G {:.3}", r.step, r.d_loss, r.g_loss));
+//! trainer.train(&Until::steps(1000), &mut [&mut log])?;
 //! # Ok(()) }
 //! ```
 
+mod builtin;
 mod checkpoint;
 mod config;
 mod error;
 mod export;
 mod metrics;
 mod optim;
+mod run;
+mod run_config;
+mod step;
 mod trainer;
 
+pub use builtin::{MlpTrainer, export_generator, load_generator, mlp_players};
 pub use checkpoint::{
     CONFIG_FILE, CheckpointState, D_OPTIMIZER_FILE, DISCRIMINATOR_FILE, G_OPTIMIZER_FILE,
-    GENERATOR_FILE, METRICS_FILE, list_checkpoints,
+    GENERATOR_FILE, METRICS_FILE, list_checkpoints, write_atomic,
 };
 pub use config::{
     CheckpointConfig, GeneratorMasks, MomentumCount, OptimizerConfig, Schedule, TrainConfig,
 };
 pub use error::{Result, TrainError};
-pub use export::{ExportedModel, MODEL_FILE, Precision, export_generator, read_exported};
+pub use export::{ExportedModel, MODEL_FILE, Precision, export_generator_module, read_exported};
 pub use metrics::{MetricsRecord, read as read_metrics};
 pub use optim::{LearningRule, PylearnMomentum, Velocity};
-pub use trainer::{
-    ResumeInfo, StepStats, TrainSummary, Trainer, Until, load_generator, read_config,
-};
+pub use run::{ResumeInfo, load_generator_into, read_run_config, resume};
+pub use run_config::{ModelConfig, RunConfig};
+pub use step::{MaxColumnNorm, StepStats};
+pub use trainer::{Hook, OnRecord, TrainSummary, Trainer, Until};

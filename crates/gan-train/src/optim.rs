@@ -81,9 +81,14 @@ impl Optimizer for PylearnMomentum {
 
 /// One network's optimiser together with its schedule.
 pub struct LearningRule {
-    config: OptimizerConfig,
+    schedule: RuleSchedule,
     optim: ModuleOptimizer,
     momentum: Arc<AtomicU64>,
+}
+
+enum RuleSchedule {
+    Config(OptimizerConfig),
+    Constant(f64),
 }
 
 impl LearningRule {
@@ -106,15 +111,34 @@ impl LearningRule {
                 .init(),
         };
         Self {
-            config,
+            schedule: RuleSchedule::Config(config),
             optim,
             momentum,
         }
     }
 
-    /// The schedule.
-    pub fn config(&self) -> &OptimizerConfig {
-        &self.config
+    /// Any Burn optimiser (`SgdConfig::new().init()`, `AdamWConfig::new().init()`, one of
+    /// your own through `ModuleOptimizer::from`) at a constant learning rate. Its state is
+    /// checkpointed like the built-in rules'.
+    pub fn custom(optim: ModuleOptimizer, learning_rate: f64) -> Self {
+        Self {
+            schedule: RuleSchedule::Constant(learning_rate),
+            optim,
+            momentum: Arc::new(AtomicU64::new(0f64.to_bits())),
+        }
+    }
+
+    /// A rule with no state, to stand in while the real one is being restored.
+    pub(crate) fn placeholder() -> Self {
+        Self::custom(AdamConfig::new().init(), 0.0)
+    }
+
+    /// The learning rate of update number `step` (0-based).
+    pub fn learning_rate_at(&self, step: u64) -> f64 {
+        match &self.schedule {
+            RuleSchedule::Config(c) => c.learning_rate_at(step),
+            RuleSchedule::Constant(lr) => *lr,
+        }
     }
 
     /// Applies update number `step` (0-based), during epoch `epoch`, to `module`.
@@ -125,11 +149,12 @@ impl LearningRule {
         module: M,
         grads: GradientsParams,
     ) -> M {
-        if let Some(mu) = self.config.momentum_at(epoch) {
+        if let RuleSchedule::Config(c) = &self.schedule
+            && let Some(mu) = c.momentum_at(epoch)
+        {
             self.momentum.store(mu.to_bits(), Ordering::Relaxed);
         }
-        self.optim
-            .step(self.config.learning_rate_at(step), module, grads)
+        self.optim.step(self.learning_rate_at(step), module, grads)
     }
 
     /// The optimiser state (velocities or Adam moments) as a burnpack byte buffer.
@@ -137,7 +162,7 @@ impl LearningRule {
         let bytes = self
             .optim
             .into_bytes()
-            .map_err(|e| TrainError::Config(format!("cannot serialise optimiser state: {e}")))?;
+            .map_err(|e| TrainError::Serialize(format!("optimiser state: {e}")))?;
         Ok(bytes.to_vec())
     }
 

@@ -47,7 +47,7 @@ fn cpu() -> Device {
 }
 
 /// A small GAN on 1-D data: G 4 → 16 → 16 → 1 (linear output), D maxout 1 → 16×4 → 16×4 → 1.
-fn toy_config(schedule: Schedule) -> TrainConfig {
+fn toy_config(schedule: Schedule) -> RunConfig {
     let generator = GeneratorConfig::new(
         4,
         vec![
@@ -74,18 +74,29 @@ fn toy_config(schedule: Schedule) -> TrainConfig {
         min: -0.3,
         max: 0.3,
     });
-    TrainConfig::new(
-        generator,
-        discriminator,
-        OptimizerConfig::adam(1e-3),
-        OptimizerConfig::adam(1e-3),
-    )
-    .with_schedule(schedule)
-    .with_noise(Noise::Uniform)
-    .with_batch_size(64)
-    .with_output_bias_from_marginals(false)
-    .with_seed(11)
-    .with_log_every(50)
+    RunConfig {
+        model: ModelConfig::Mlp(
+            MlpGanConfig::new(generator, discriminator).with_output_bias_from_marginals(false),
+        ),
+        train: TrainConfig::new(OptimizerConfig::adam(1e-3), OptimizerConfig::adam(1e-3))
+            .with_schedule(schedule)
+            .with_noise(Noise::Uniform)
+            .with_batch_size(64)
+            .with_seed(11)
+            .with_log_every(50),
+    }
+}
+
+/// `c` with its training config changed by `f`.
+fn with_train(mut c: RunConfig, f: impl FnOnce(&mut TrainConfig)) -> RunConfig {
+    f(&mut c.train);
+    c
+}
+
+/// The paper-architecture players of `c`.
+fn mlp(c: &mut RunConfig) -> &mut MlpGanConfig {
+    let ModelConfig::Mlp(m) = &mut c.model;
+    m
 }
 
 fn gaussian_data() -> Dataset {
@@ -138,7 +149,10 @@ fn schedules_follow_the_released_rule() {
     assert_eq!(lagged.momentum_at(250), Some(0.7));
     assert_eq!(OptimizerConfig::adam(2e-4).momentum_at(3), None);
 
-    let paper = TrainConfig::paper_mnist();
+    let paper_run = RunConfig::paper_mnist();
+    let ModelConfig::Mlp(paper_model) = &paper_run.model;
+    assert!(paper_model.output_bias_from_marginals);
+    let paper = &paper_run.train;
     assert_eq!(paper.batch_size, 100);
     assert_eq!(paper.schedule, Schedule::Simultaneous);
     assert_eq!(paper.discriminator_loss_scale, 0.5);
@@ -147,11 +161,10 @@ fn schedules_follow_the_released_rule() {
         gan_objective::GeneratorLoss::NonSaturating
     );
     assert_eq!(paper.noise, Noise::Gaussian);
-    assert!(paper.output_bias_from_marginals);
     assert_eq!(paper.generator_masks, GeneratorMasks::Shared);
-    let json = paper.to_string();
-    let back = TrainConfig::from_json(&json).unwrap();
-    assert_eq!(back.to_string(), json);
+    let json = paper_run.to_json().unwrap();
+    let back = RunConfig::<ModelConfig>::from_json(&json).unwrap();
+    assert_eq!(back.to_json().unwrap(), json);
     paper.validate().unwrap();
 }
 
@@ -159,15 +172,22 @@ fn schedules_follow_the_released_rule() {
 /// behaviour it was trained with, so that its run continues as it began.
 #[test]
 fn configs_without_the_new_fields_keep_the_old_behaviour() {
-    let mut old: serde_json::Value = serde_json::from_str(&TrainConfig::paper_mnist().to_string()).unwrap();
-    let config = old.as_object_mut().unwrap();
-    config.remove("generator_masks");
+    // gan-core 0.1's flat layout: the paper's players beside the training fields.
+    let paper = RunConfig::paper_mnist();
+    let mut old = serde_json::to_value(&paper.train).unwrap();
+    let flat = old.as_object_mut().unwrap();
+    flat.remove("generator_masks");
     for rule in ["d_optimizer", "g_optimizer"] {
-        config[rule].as_object_mut().unwrap().remove("momentum_count");
+        flat[rule].as_object_mut().unwrap().remove("momentum_count");
     }
-    let loaded = TrainConfig::from_json(&old.to_string()).unwrap();
-    assert_eq!(loaded.generator_masks, GeneratorMasks::Fresh);
-    for rule in [loaded.d_optimizer, loaded.g_optimizer] {
+    let ModelConfig::Mlp(model) = &paper.model;
+    let model = serde_json::to_value(model).unwrap();
+    for (key, value) in model.as_object().unwrap() {
+        flat.insert(key.clone(), value.clone());
+    }
+    let loaded = RunConfig::<ModelConfig>::from_json(&old.to_string()).unwrap();
+    assert_eq!(loaded.train.generator_masks, GeneratorMasks::Fresh);
+    for rule in [loaded.train.d_optimizer, loaded.train.g_optimizer] {
         assert!(matches!(
             rule,
             OptimizerConfig::Momentum {
@@ -177,11 +197,15 @@ fn configs_without_the_new_fields_keep_the_old_behaviour() {
         ));
         assert_eq!(rule.momentum_at(1), Some(0.5));
     }
+    assert_eq!(
+        serde_json::to_value(&loaded.model).unwrap(),
+        serde_json::to_value(&paper.model).unwrap()
+    );
     // The shipped run's own config.json, written by gan-core 0.1, reads the same way.
     let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/mnist-paper/run");
-    let shipped = read_config(&shipped).unwrap();
-    assert_eq!(shipped.generator_masks, GeneratorMasks::Fresh);
-    assert!(TrainConfig::from_json("{").is_err());
+    let shipped = read_run_config::<ModelConfig>(&shipped).unwrap();
+    assert_eq!(shipped.train.generator_masks, GeneratorMasks::Fresh);
+    assert!(RunConfig::<ModelConfig>::from_json("{").is_err());
 }
 
 /// The output bias inverts a sigmoid on data in [0, 1]; elsewhere it is an error, not a
@@ -190,15 +214,25 @@ fn configs_without_the_new_fields_keep_the_old_behaviour() {
 fn output_bias_from_marginals_needs_a_sigmoid_on_unit_data() {
     let _rng = rng_lock();
     let device = cpu();
-    let linear_out = toy_config(Schedule::Simultaneous).with_output_bias_from_marginals(true);
-    let err = Trainer::new(linear_out, gaussian_data(), &device).err().unwrap();
+    let mut linear_out = toy_config(Schedule::Simultaneous);
+    mlp(&mut linear_out).output_bias_from_marginals = true;
+    let err = MlpTrainer::mlp(&linear_out, gaussian_data(), &device)
+        .err()
+        .unwrap();
     assert!(err.to_string().contains("sigmoid"), "{err}");
-    let mut sigmoid_out = toy_config(Schedule::Simultaneous).with_output_bias_from_marginals(true);
-    sigmoid_out.generator.output_activation = ActivationConfig::Sigmoid;
-    let err = Trainer::new(sigmoid_out.clone(), gaussian_data(), &device).err().unwrap();
+    let mut sigmoid_out = linear_out;
+    mlp(&mut sigmoid_out).generator.output_activation = ActivationConfig::Sigmoid;
+    let err = MlpTrainer::mlp(&sigmoid_out, gaussian_data(), &device)
+        .err()
+        .unwrap();
     assert!(err.to_string().contains("[0, 1]"), "{err}");
-    let unit = Dataset::new((0..4096).map(|i| (i % 7) as f32 / 6.0).collect(), vec![1], None).unwrap();
-    Trainer::new(sigmoid_out, unit, &device).unwrap();
+    let unit = Dataset::new(
+        (0..4096).map(|i| (i % 7) as f32 / 6.0).collect(),
+        vec![1],
+        None,
+    )
+    .unwrap();
+    MlpTrainer::mlp(&sigmoid_out, unit, &device).unwrap();
 }
 
 #[test]
@@ -207,22 +241,22 @@ fn invalid_configs_are_rejected() {
     let device = cpu();
     let mut c = toy_config(Schedule::Alternating { k: 0 });
     assert!(matches!(
-        Trainer::new(c.clone(), gaussian_data(), &device),
+        MlpTrainer::mlp(&c.clone(), gaussian_data(), &device),
         Err(TrainError::Config(_))
     ));
-    c.schedule = Schedule::Simultaneous;
-    c.batch_size = 0;
+    c.train.schedule = Schedule::Simultaneous;
+    c.train.batch_size = 0;
     assert!(matches!(
-        Trainer::new(c.clone(), gaussian_data(), &device),
+        MlpTrainer::mlp(&c.clone(), gaussian_data(), &device),
         Err(TrainError::Config(_))
     ));
-    c.batch_size = 10_000;
+    c.train.batch_size = 10_000;
     assert!(matches!(
-        Trainer::new(c.clone(), gaussian_data(), &device),
+        MlpTrainer::mlp(&c.clone(), gaussian_data(), &device),
         Err(TrainError::Config(_))
     ));
     let mut c = toy_config(Schedule::Simultaneous);
-    c.d_optimizer = OptimizerConfig::Momentum {
+    c.train.d_optimizer = OptimizerConfig::Momentum {
         learning_rate: 0.1,
         lr_decay: 0.5,
         min_lr: 0.0,
@@ -233,12 +267,12 @@ fn invalid_configs_are_rejected() {
         momentum_count: MomentumCount::Pylearn2,
     };
     assert!(matches!(
-        Trainer::new(c, gaussian_data(), &device),
+        MlpTrainer::mlp(&c, gaussian_data(), &device),
         Err(TrainError::Config(_))
     ));
     let two_d = Dataset::new(vec![0.0; 400], vec![2], None).unwrap();
     assert!(matches!(
-        Trainer::new(toy_config(Schedule::Simultaneous), two_d, &device),
+        MlpTrainer::mlp(&toy_config(Schedule::Simultaneous), two_d, &device),
         Err(TrainError::Config(_))
     ));
 }
@@ -303,8 +337,8 @@ fn discriminator_updates_leave_the_generator_alone_and_vice_versa() {
     let _rng = rng_lock();
     for backend in test_backends() {
         let device = backend.device();
-        let mut trainer = Trainer::new(
-            toy_config(Schedule::Alternating { k: 3 }),
+        let mut trainer = MlpTrainer::mlp(
+            &toy_config(Schedule::Alternating { k: 3 }),
             gaussian_data(),
             &device,
         )
@@ -326,13 +360,13 @@ fn same_seed_gives_bit_identical_weights_and_another_seed_does_not() {
     for backend in test_backends() {
         let device = backend.device();
         let run = |seed: u64| {
-            let mut t = Trainer::new(
-                toy_config(Schedule::Simultaneous).with_seed(seed),
+            let mut t = MlpTrainer::mlp(
+                &with_train(toy_config(Schedule::Simultaneous), |t| t.seed = seed),
                 gaussian_data(),
                 &device,
             )
             .unwrap();
-            t.train(&Until::steps(30), |_| {}).unwrap();
+            t.train(&Until::steps(30), &mut []).unwrap();
             (params(t.generator()), params(t.discriminator()))
         };
         let a = run(1);
@@ -341,9 +375,10 @@ fn same_seed_gives_bit_identical_weights_and_another_seed_does_not() {
     }
 }
 
-fn train_to(config: &TrainConfig, run_dir: &Path, steps: u64) -> (Vec<f32>, Vec<f32>) {
-    let mut t = Trainer::create_run(config.clone(), gaussian_data(), &cpu(), run_dir).unwrap();
-    t.train(&Until::steps(steps), |_| {}).unwrap();
+fn train_to(config: &RunConfig, run_dir: &Path, steps: u64) -> (Vec<f32>, Vec<f32>) {
+    let mut t =
+        MlpTrainer::create_mlp_run(&config.clone(), gaussian_data(), &cpu(), run_dir).unwrap();
+    t.train(&Until::steps(steps), &mut []).unwrap();
     (params(t.generator()), params(t.discriminator()))
 }
 
@@ -352,8 +387,8 @@ fn resume_continues_exactly_and_metrics_read_as_one_run() {
     let _rng = rng_lock();
     for schedule in [Schedule::Simultaneous, Schedule::Alternating { k: 2 }] {
         let mut config = toy_config(schedule);
-        config.d_optimizer = OptimizerConfig::paper_momentum();
-        config.checkpoint = CheckpointConfig::new()
+        config.train.d_optimizer = OptimizerConfig::paper_momentum();
+        config.train.checkpoint = CheckpointConfig::new()
             .with_every_steps(Some(25))
             .with_every_minutes(None)
             .with_keep_last(2);
@@ -362,12 +397,13 @@ fn resume_continues_exactly_and_metrics_read_as_one_run() {
 
         let split = tempfile::tempdir().unwrap();
         let mut t =
-            Trainer::create_run(config.clone(), gaussian_data(), &cpu(), split.path()).unwrap();
-        t.train(&Until::steps(50), |_| {}).unwrap();
+            MlpTrainer::create_mlp_run(&config.clone(), gaussian_data(), &cpu(), split.path())
+                .unwrap();
+        t.train(&Until::steps(50), &mut []).unwrap();
         drop(t);
-        let (mut t, info) = Trainer::resume(split.path(), gaussian_data(), &cpu()).unwrap();
+        let (mut t, info) = MlpTrainer::resume_mlp(split.path(), gaussian_data(), &cpu()).unwrap();
         assert_eq!((info.step, info.skipped.len()), (50, 0));
-        t.train(&Until::steps(100), |_| {}).unwrap();
+        t.train(&Until::steps(100), &mut []).unwrap();
         assert_eq!(
             (params(t.generator()), params(t.discriminator())),
             expected,
@@ -394,7 +430,8 @@ fn resume_continues_exactly_and_metrics_read_as_one_run() {
         );
         assert!((r.value + r.d_loss).abs() < 1e-12);
         assert!(
-            Trainer::create_run(config.clone(), gaussian_data(), &cpu(), split.path()).is_err(),
+            MlpTrainer::create_mlp_run(&config.clone(), gaussian_data(), &cpu(), split.path())
+                .is_err(),
             "a run dir is not overwritten"
         );
     }
@@ -407,10 +444,11 @@ fn child_trains_until_killed() {
     let Some(dir) = std::env::var_os("GAN_TRAIN_CHILD_DIR") else {
         return;
     };
-    let (mut t, _) = match Trainer::resume(Path::new(&dir), gaussian_data(), &cpu()) {
+    let (mut t, _) = match MlpTrainer::resume_mlp(Path::new(&dir), gaussian_data(), &cpu()) {
         Ok(r) => r,
         Err(_) => (
-            Trainer::create_run(kill_config(), gaussian_data(), &cpu(), Path::new(&dir)).unwrap(),
+            MlpTrainer::create_mlp_run(&kill_config(), gaussian_data(), &cpu(), Path::new(&dir))
+                .unwrap(),
             ResumeInfo {
                 checkpoint: PathBuf::new(),
                 step: 0,
@@ -418,12 +456,12 @@ fn child_trains_until_killed() {
             },
         ),
     };
-    t.train(&Until::steps(u64::MAX), |_| {}).unwrap();
+    t.train(&Until::steps(u64::MAX), &mut []).unwrap();
 }
 
-fn kill_config() -> TrainConfig {
-    let mut c = toy_config(Schedule::Simultaneous).with_log_every(10);
-    c.checkpoint = CheckpointConfig::new()
+fn kill_config() -> RunConfig {
+    let mut c = with_train(toy_config(Schedule::Simultaneous), |t| t.log_every = 10);
+    c.train.checkpoint = CheckpointConfig::new()
         .with_every_steps(Some(20))
         .with_every_minutes(None)
         .with_keep_last(3);
@@ -458,14 +496,14 @@ fn sigkill_mid_run_then_resume_matches_an_uninterrupted_run() {
     child.kill().unwrap();
     child.wait().unwrap();
 
-    let (mut t, info) = Trainer::resume(dir.path(), gaussian_data(), &cpu()).unwrap();
+    let (mut t, info) = MlpTrainer::resume_mlp(dir.path(), gaussian_data(), &cpu()).unwrap();
     assert!(
         info.step >= 40 && info.step % 20 == 0,
         "resumed at {}",
         info.step
     );
     let target = info.step + 60;
-    t.train(&Until::steps(target), |_| {}).unwrap();
+    t.train(&Until::steps(target), &mut []).unwrap();
 
     let straight = tempfile::tempdir().unwrap();
     assert_eq!(
@@ -485,7 +523,7 @@ fn sigkill_mid_run_then_resume_matches_an_uninterrupted_run() {
 fn damaged_checkpoints_are_detected_and_skipped_or_refused() {
     let _rng = rng_lock();
     let mut config = toy_config(Schedule::Simultaneous);
-    config.checkpoint = CheckpointConfig::new()
+    config.train.checkpoint = CheckpointConfig::new()
         .with_every_steps(Some(10))
         .with_every_minutes(None)
         .with_keep_last(3);
@@ -503,7 +541,7 @@ fn damaged_checkpoints_are_detected_and_skipped_or_refused() {
     let o = ckpts[1].join(D_OPTIMIZER_FILE);
     let bytes = std::fs::read(&o).unwrap();
     std::fs::write(&o, &bytes[..bytes.len() / 3]).unwrap();
-    let (t, info) = Trainer::resume(dir.path(), gaussian_data(), &cpu()).unwrap();
+    let (t, info) = MlpTrainer::resume_mlp(dir.path(), gaussian_data(), &cpu()).unwrap();
     assert_eq!(info.step, 10);
     assert_eq!(t.step_count(), 10);
     assert_eq!(info.skipped.len(), 2);
@@ -513,7 +551,7 @@ fn damaged_checkpoints_are_detected_and_skipped_or_refused() {
         info.skipped
     );
     std::fs::remove_file(ckpts[2].join("state.json")).unwrap();
-    let err = Trainer::resume(dir.path(), gaussian_data(), &cpu())
+    let err = MlpTrainer::resume_mlp(dir.path(), gaussian_data(), &cpu())
         .err()
         .unwrap();
     assert!(
@@ -526,16 +564,17 @@ fn damaged_checkpoints_are_detected_and_skipped_or_refused() {
 fn divergence_stops_with_the_step_and_keeps_the_last_checkpoint() {
     let _rng = rng_lock();
     let mut config = toy_config(Schedule::Simultaneous);
-    config.checkpoint = CheckpointConfig::new()
+    config.train.checkpoint = CheckpointConfig::new()
         .with_every_steps(Some(5))
         .with_every_minutes(None);
     let dir = tempfile::tempdir().unwrap();
-    let mut t = Trainer::create_run(config.clone(), gaussian_data(), &cpu(), dir.path()).unwrap();
-    t.train(&Until::steps(5), |_| {}).unwrap();
+    let mut t =
+        MlpTrainer::create_mlp_run(&config.clone(), gaussian_data(), &cpu(), dir.path()).unwrap();
+    t.train(&Until::steps(5), &mut []).unwrap();
     drop(t);
     // Continue the same run with an absurd learning rate: parameters overflow within steps.
-    let mut bad = read_config(dir.path()).unwrap();
-    bad.g_optimizer = OptimizerConfig::Momentum {
+    let mut bad = read_run_config::<ModelConfig>(dir.path()).unwrap();
+    bad.train.g_optimizer = OptimizerConfig::Momentum {
         learning_rate: 1e30,
         lr_decay: 1.0,
         min_lr: 0.0,
@@ -545,12 +584,12 @@ fn divergence_stops_with_the_step_and_keeps_the_last_checkpoint() {
         momentum_end_epoch: 0,
         momentum_count: MomentumCount::Pylearn2,
     };
-    bad.d_optimizer = bad.g_optimizer;
-    std::fs::write(dir.path().join(CONFIG_FILE), bad.to_string()).unwrap();
+    bad.train.d_optimizer = bad.train.g_optimizer;
+    std::fs::write(dir.path().join(CONFIG_FILE), bad.to_json().unwrap()).unwrap();
     let before =
         std::fs::read(list_checkpoints(dir.path()).unwrap()[0].join(GENERATOR_FILE)).unwrap();
-    let (mut t, _) = Trainer::resume(dir.path(), gaussian_data(), &cpu()).unwrap();
-    let err = t.train(&Until::steps(1000), |_| {}).unwrap_err();
+    let (mut t, _) = MlpTrainer::resume_mlp(dir.path(), gaussian_data(), &cpu()).unwrap();
+    let err = t.train(&Until::steps(1000), &mut []).unwrap_err();
     let TrainError::Diverged { step, what } = &err else {
         panic!("expected divergence, got {err}")
     };
@@ -571,9 +610,9 @@ fn toy_gaussian_generator_matches_the_data_and_d_tends_to_one_half() {
     let _rng = rng_lock();
     let device = cpu();
     let config = toy_config(Schedule::Alternating { k: 1 });
-    let mut t = Trainer::new(config, gaussian_data(), &device).unwrap();
+    let mut t = MlpTrainer::mlp(&config, gaussian_data(), &device).unwrap();
     let initial = sample_moments(&t, &device);
-    t.train(&Until::steps(3000), |_| {}).unwrap();
+    t.train(&Until::steps(3000), &mut []).unwrap();
     let (mean, std) = sample_moments(&t, &device);
     eprintln!("p_g moments: initial {initial:?}, final ({mean:.3}, {std:.3}); data (3, 0.5)");
     assert!((mean - 3.0).abs() < 0.15, "mean {mean}");
@@ -589,7 +628,7 @@ fn toy_gaussian_generator_matches_the_data_and_d_tends_to_one_half() {
     assert!(worst < 0.15, "D is not near 1/2 on the support: {worst}");
 }
 
-fn sample_moments(t: &Trainer, device: &Device) -> (f64, f64) {
+fn sample_moments(t: &MlpTrainer, device: &Device) -> (f64, f64) {
     device.seed(99);
     let g = t.generator().valid();
     let v: Vec<f64> = values(g.forward(Noise::Uniform.sample(4000, 4, device)))
@@ -613,11 +652,11 @@ fn paper_preset_on_real_mnist_lowers_the_discriminator_loss() {
     };
     let mnist = gan_data::Mnist::load(&dir).unwrap();
     let device = cpu();
-    let config = TrainConfig::paper_mnist().with_log_every(50);
-    let mut t = Trainer::new(config, mnist.train, &device).unwrap();
+    let config = with_train(RunConfig::paper_mnist(), |t| t.log_every = 50);
+    let mut t = MlpTrainer::mlp(&config, mnist.train, &device).unwrap();
     let mut records = Vec::new();
-    t.train(&Until::steps(300), |r| records.push(r.clone()))
-        .unwrap();
+    let mut collect = OnRecord(|r: &MetricsRecord| records.push(r.clone()));
+    t.train(&Until::steps(300), &mut [&mut collect]).unwrap();
     assert_eq!(records.len(), 6);
     for r in &records {
         assert!(
@@ -642,10 +681,10 @@ fn max_col_norm_bounds_every_discriminator_column() {
     let _rng = rng_lock();
     let c = 0.05;
     let mut config = toy_config(Schedule::Alternating { k: 2 });
-    config.d_optimizer = OptimizerConfig::adam(0.05);
-    config.max_col_norm = Some(c);
-    let mut t = Trainer::new(config, gaussian_data(), &cpu()).unwrap();
-    t.train(&Until::steps(20), |_| {}).unwrap();
+    config.train.d_optimizer = OptimizerConfig::adam(0.05);
+    config.train.max_col_norm = Some(c);
+    let mut t = MlpTrainer::mlp(&config, gaussian_data(), &cpu()).unwrap();
+    t.train(&Until::steps(20), &mut []).unwrap();
     let d = t.discriminator();
     let weights: Vec<Tensor<2>> = d
         .hidden
@@ -676,10 +715,11 @@ fn max_col_norm_bounds_every_discriminator_column() {
 #[test]
 fn exported_generators_load_exactly_or_rounded_to_f16_and_refuse_damage() {
     let _rng = rng_lock();
-    let mut config = toy_config(Schedule::Simultaneous).with_log_every(10);
+    let mut config = with_train(toy_config(Schedule::Simultaneous), |t| t.log_every = 10);
     // Wide enough that the weights, not the file's headers, make up its size.
-    config.generator.hidden = vec![HiddenLayerConfig::new(256, ActivationConfig::Relu); 2];
-    config.checkpoint = CheckpointConfig::new()
+    mlp(&mut config).generator.hidden =
+        vec![HiddenLayerConfig::new(256, ActivationConfig::Relu); 2];
+    config.train.checkpoint = CheckpointConfig::new()
         .with_every_steps(Some(10))
         .with_every_minutes(None);
     let run = tempfile::tempdir().unwrap();
@@ -744,8 +784,11 @@ fn exported_generators_load_exactly_or_rounded_to_f16_and_refuse_damage() {
         vec![20],
         "logs are cut at the exported step"
     );
-    let json = |c: &TrainConfig| serde_json::to_value(c).unwrap();
-    assert_eq!(json(&read_config(out.path()).unwrap()), json(&config));
+    let json = |c: &RunConfig| serde_json::to_value(c).unwrap();
+    assert_eq!(
+        json(&read_run_config::<ModelConfig>(out.path()).unwrap()),
+        json(&config)
+    );
 
     // A flipped byte in the weights is caught by the manifest's checksum.
     let weights = out.path().join(GENERATOR_FILE);
