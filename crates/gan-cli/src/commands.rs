@@ -6,8 +6,8 @@ use clap::{Args, ValueEnum};
 use gan_parzen::{ParzenConfig, ParzenEvaluator, ParzenReport};
 
 use crate::error::CliError;
-use crate::images::write_grid;
-use crate::inputs::{from_host, generate, host, read_matrix, read_run};
+use crate::images::write_image_grid;
+use crate::inputs::{cycled_classes, from_host, generate, host, read_matrix, read_run};
 use crate::plots::RunCurves;
 use crate::{DataArgs, DeviceArgs};
 
@@ -40,7 +40,8 @@ pub fn eval(a: EvalArgs) -> Result<(), CliError> {
     let g = gan_train::load_generator(&a.run_dir, &device)?;
     let mnist = a.data.mnist()?;
     device.seed(a.seed);
-    let samples = generate(&g, config.train.noise, a.samples, &device);
+    let condition = cycled_classes(a.samples, g.condition_dim(), &device);
+    let samples = generate(&g, config.train.noise, a.samples, condition, &device);
     let valid = mnist.valid.to_tensor(&device);
     let test = mnist.test.head(a.test_rows).to_tensor(&device);
     let report = ParzenEvaluator::new(ParzenConfig {
@@ -143,8 +144,10 @@ pub fn sample(a: SampleArgs) -> Result<(), CliError> {
     let config = read_run(&a.run_dir)?;
     let g = gan_train::load_generator(&a.run_dir, &device)?;
     device.seed(a.seed);
-    let samples = generate(&g, config.train.noise, a.n, &device);
-    let d = g.d_output();
+    let condition = cycled_classes(a.n, g.condition_dim(), &device);
+    let samples = generate(&g, config.train.noise, a.n, condition, &device);
+    let shape = g.sample_shape();
+    let d: usize = shape.iter().product();
     let values = host(samples.clone());
     if let Some(path) = &a.npy {
         gan_data::write_npy(path, &values, &[a.n, d])?;
@@ -164,7 +167,7 @@ pub fn sample(a: SampleArgs) -> Result<(), CliError> {
             (grid, a.cols + 1)
         }
     };
-    write_grid(&a.out, &grid, cols, d)?;
+    write_image_grid(&a.out, &grid, cols, &shape)?;
     println!("wrote {}", a.out.display());
     Ok(())
 }
@@ -212,7 +215,7 @@ pub fn interpolate(a: InterpolateArgs) -> Result<(), CliError> {
     let config = read_run(&a.run_dir)?;
     let g = gan_train::load_generator(&a.run_dir, &device)?;
     device.seed(a.seed);
-    let dz = g.d_noise();
+    let dz = g.noise_dim();
     let ends = host(config.train.noise.sample(2 * a.rows, dz, &device));
     let mut z = Vec::with_capacity(a.rows * a.steps * dz);
     for pair in ends.chunks(2 * dz) {
@@ -222,13 +225,16 @@ pub fn interpolate(a: InterpolateArgs) -> Result<(), CliError> {
             z.extend(z0.iter().zip(z1).map(|(p, q)| (1.0 - t) * p + t * q));
         }
     }
-    let images = host(g.forward(from_host(z, dz, &device)));
-    let d = g.d_output();
-    write_grid(
+    let n = a.rows * a.steps;
+    let condition = cycled_classes(n, g.condition_dim(), &device);
+    let images = host(g.generate_rows(from_host(z, dz, &device), condition));
+    let shape = g.sample_shape();
+    let d: usize = shape.iter().product();
+    write_image_grid(
         &a.out,
         &images.chunks(d).map(<[f32]>::to_vec).collect::<Vec<_>>(),
         a.steps,
-        d,
+        &shape,
     )?;
     println!("wrote {}", a.out.display());
     Ok(())

@@ -18,11 +18,34 @@ fn image_shape(d: usize) -> Option<(usize, usize, usize)> {
 /// Writes `images` (flat rows of `d` values in [0, 1]) as a grid of `cols` columns with a
 /// one-pixel gap. Grayscale for square `d`, RGB planes for `d = 3072`.
 pub fn write_grid(path: &Path, images: &[Vec<f32>], cols: usize, d: usize) -> Result<(), CliError> {
-    let (channels, h, w) = image_shape(d).ok_or_else(|| {
+    let shape = image_shape(d).ok_or_else(|| {
         CliError::Usage(format!(
             "cannot draw samples of {d} values as images (need a square or 3072)"
         ))
     })?;
+    draw(path, images, cols, shape)
+}
+
+/// As [`write_grid`] for items of shape `item` (`[H, W]`, `[1 or 3, H, W]`, or flat).
+pub fn write_image_grid(
+    path: &Path,
+    images: &[Vec<f32>],
+    cols: usize,
+    item: &[usize],
+) -> Result<(), CliError> {
+    match *item {
+        [h, w] => draw(path, images, cols, (1, h, w)),
+        [c, h, w] if c == 1 || c == 3 => draw(path, images, cols, (c, h, w)),
+        _ => write_grid(path, images, cols, item.iter().product()),
+    }
+}
+
+fn draw(
+    path: &Path,
+    images: &[Vec<f32>],
+    cols: usize,
+    (channels, h, w): (usize, usize, usize),
+) -> Result<(), CliError> {
     let rows = images.len().div_ceil(cols);
     let (width, height) = ((cols * (w + 1) + 1) as u32, (rows * (h + 1) + 1) as u32);
     let mut img = ImageBuffer::from_pixel(width, height, Rgb([128u8, 128, 128]));

@@ -1,26 +1,12 @@
 //! Reading the data and arrays commands work on.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use burn::tensor::{Device, Tensor, TensorData};
-use gan_data::{Dataset, Mnist, default_data_dir, read_idx, read_npy_scaled};
-use gan_nn::Generator;
+use gan_data::Dataset;
+use gan_train::BuiltinGenerator;
 
-use crate::DataArgs;
 use crate::error::CliError;
-
-impl DataArgs {
-    /// MNIST from `--data-dir`, else found or downloaded in the cache directory.
-    pub fn mnist(&self) -> Result<Mnist, CliError> {
-        Ok(match &self.data_dir {
-            Some(dir) => Mnist::load(dir)?,
-            None => {
-                let dir: PathBuf = default_data_dir().join("mnist");
-                Mnist::load_or_download(&dir)?
-            }
-        })
-    }
-}
 
 /// A run's (or an export's) `config.json`, of built-in players.
 pub fn read_run(run_dir: &Path) -> Result<gan_train::RunConfig, CliError> {
@@ -28,40 +14,45 @@ pub fn read_run(run_dir: &Path) -> Result<gan_train::RunConfig, CliError> {
 }
 
 /// A matrix from a `.npy` file (f32/f64/u8, u8 scaled to [0, 1]) or an IDX file (`.gz` or raw,
-/// u8 scaled to [0, 1]); every dimension after the first is flattened.
+/// u8 scaled to [0, 1]); commands that need flat rows read each item flattened.
 pub fn read_matrix(path: &Path) -> Result<Dataset, CliError> {
     if !path.is_file() {
         return Err(CliError::Usage(format!("{}: no such file", path.display())));
     }
-    let is_npy = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("npy"));
-    if is_npy {
-        return Ok(read_npy_scaled(path)?);
-    }
-    let idx = read_idx(path)?;
-    let divisor = if idx.dtype == gan_data::IdxType::U8 {
-        255.0
-    } else {
-        1.0
-    };
-    let item: Vec<usize> = if idx.dims.len() == 1 {
-        vec![1]
-    } else {
-        idx.dims[1..].to_vec()
-    };
-    let values = idx.to_f32().into_iter().map(|v| v / divisor).collect();
-    Ok(Dataset::new(values, item, None)?)
+    Ok(gan_data::read_array(path)?)
 }
 
-/// `n` samples of a generator, drawn in chunks, from the noise prior `noise`.
-pub fn generate(g: &Generator, noise: gan_nn::Noise, n: usize, device: &Device) -> Tensor<2> {
+/// `n` samples of a generator, drawn in chunks, from the noise prior `noise`, as flat rows
+/// (for a conditional generator, `condition` gives each sample's condition, `[n, c]`).
+pub fn generate(
+    g: &BuiltinGenerator,
+    noise: gan_nn::Noise,
+    n: usize,
+    condition: Option<Tensor<2>>,
+    device: &Device,
+) -> Tensor<2> {
     let chunk = 2000;
     let parts: Vec<Tensor<2>> = (0..n)
         .step_by(chunk)
-        .map(|start| g.forward(noise.sample(chunk.min(n - start), g.d_noise(), device)))
+        .map(|start| {
+            let len = chunk.min(n - start);
+            let c = condition.as_ref().map(|c| c.clone().narrow(0, start, len));
+            g.generate_rows(noise.sample(len, g.noise_dim(), device), c)
+        })
         .collect();
     Tensor::cat(parts, 0)
+}
+
+/// Conditions for `n` samples of a generator taking `classes`-wide conditions: sample `i` gets
+/// class `i mod classes`, one-hot (`None` for an unconditional generator).
+pub fn cycled_classes(n: usize, classes: usize, device: &Device) -> Option<Tensor<2>> {
+    (classes > 0).then(|| {
+        let mut values = vec![0f32; n * classes];
+        for i in 0..n {
+            values[i * classes + i % classes] = 1.0;
+        }
+        Tensor::from_data(TensorData::new(values, [n, classes]), device)
+    })
 }
 
 /// A tensor's values on the host.

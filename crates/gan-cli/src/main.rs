@@ -2,6 +2,7 @@
 //! Goodfellow et al. (2014). Run `gan --help` and `gan <command> --help`.
 
 mod commands;
+mod data;
 mod error;
 mod images;
 mod inputs;

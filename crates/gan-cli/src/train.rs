@@ -6,17 +6,20 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
-use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 use clap::{Args, ValueEnum};
-use gan_nn::{Discriminator, Generator};
+use gan_nn::{GanDiscriminator, GanGenerator};
 use gan_parzen::{ParzenEvaluator, ParzenReport};
-use gan_train::{CheckpointConfig, Hook, MetricsRecord, MlpTrainer, RunConfig, Until};
+use gan_train::{
+    CheckpointConfig, DcganTrainer, Hook, MetricsRecord, MlpTrainer, ModelConfig, ResumeInfo,
+    RunConfig, Trainer, Until,
+};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::data::training_data;
 use crate::error::CliError;
-use crate::images::write_grid;
-use crate::inputs::{generate, host, read_run};
+use crate::images::write_image_grid;
+use crate::inputs::{cycled_classes, host, read_run};
 use crate::plots::RunCurves;
 use crate::{DataArgs, DeviceArgs};
 
@@ -25,14 +28,21 @@ type HookResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 /// Built-in training configurations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Preset {
-    /// The released MNIST configuration of the paper (Table 1).
+    /// The released MNIST configuration of the paper (Table 1): flat samples of any width.
     PaperMnist,
+    /// A DCGAN-style convolutional pair (Adam 2e-4, β₁ 0.5, batch 64) for images whose side is
+    /// a multiple of 4.
+    Dcgan,
 }
 
 impl Preset {
-    fn config(self) -> RunConfig {
-        match self {
-            Preset::PaperMnist => RunConfig::paper_mnist(),
+    fn config(self, data: &gan_data::Dataset, conditional: bool) -> Result<RunConfig, CliError> {
+        match (self, conditional) {
+            (Preset::PaperMnist, true) => Err(CliError::Usage(
+                "--conditional needs a conditional model (--preset dcgan)".into(),
+            )),
+            (Preset::PaperMnist, false) => Ok(RunConfig::paper_mnist()),
+            (Preset::Dcgan, _) => Ok(RunConfig::dcgan(data, conditional)?),
         }
     }
 }
@@ -48,6 +58,23 @@ pub struct TrainArgs {
     config: Option<PathBuf>,
     #[command(flatten)]
     data: DataArgs,
+    /// Training data instead of MNIST: an IDX or .npy file, a directory of PNG/JPEG images
+    /// (one subdirectory per class for labels), a CIFAR-10 binary directory or an MNIST
+    /// directory.
+    #[arg(long = "data")]
+    data_path: Option<PathBuf>,
+    /// Labels for an IDX or .npy --data file (.npy or IDX, one integer per sample).
+    #[arg(long, requires = "data_path")]
+    labels: Option<PathBuf>,
+    /// Train p(x | c) on the data's labels (one-hot conditions).
+    #[arg(long)]
+    conditional: bool,
+    /// Validation samples for --eval-every on --data (σ is chosen on them).
+    #[arg(long, requires = "test")]
+    valid: Option<PathBuf>,
+    /// Test samples for --eval-every on --data.
+    #[arg(long, requires = "valid")]
+    test: Option<PathBuf>,
     /// Directory for config.json, checkpoints, metrics.jsonl and images.
     #[arg(long)]
     run_dir: PathBuf,
@@ -84,15 +111,18 @@ pub struct TrainArgs {
 }
 
 impl TrainArgs {
-    /// The config this command line asks for: the preset or file, with --seed and
+    /// The config this command line asks for: the preset (for `data`) or file, with --seed and
     /// --checkpoint-every applied.
-    fn requested(&self) -> Result<RunConfig, CliError> {
+    fn requested(&self, data: &gan_data::Dataset) -> Result<RunConfig, CliError> {
         let mut config = match &self.config {
             Some(path) => std::fs::read_to_string(path)
                 .map_err(|e| e.to_string())
                 .and_then(|text| RunConfig::from_json(&text).map_err(|e| e.to_string()))
                 .map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?,
-            None => self.preset.unwrap_or(Preset::PaperMnist).config(),
+            None => self
+                .preset
+                .unwrap_or(Preset::PaperMnist)
+                .config(data, self.conditional)?,
         };
         if let Some(seed) = self.seed {
             config.train.seed = seed;
@@ -108,7 +138,7 @@ impl TrainArgs {
 
     /// On --resume, refuses the values given on the command line that differ from the run's
     /// saved config (so that the original command line can be repeated as it was).
-    fn check_resume(&self, saved: &RunConfig) -> Result<(), CliError> {
+    fn check_resume(&self, saved: &RunConfig, data: &gan_data::Dataset) -> Result<(), CliError> {
         let conflict = |what: &str| {
             Err(CliError::Usage(format!(
                 "--resume continues the run's own config, and {what} differs from it (see {}/config.json)",
@@ -124,8 +154,8 @@ impl TrainArgs {
         {
             return conflict("--checkpoint-every");
         }
-        if self.config.is_some() || self.preset.is_some() {
-            let mut requested = self.requested()?;
+        if self.config.is_some() || self.preset.is_some() || self.conditional {
+            let mut requested = self.requested(data)?;
             requested.train.seed = saved.train.seed;
             requested.train.checkpoint = saved.train.checkpoint.clone();
             let same = serde_json::to_value(&requested).ok() == serde_json::to_value(saved).ok();
@@ -148,39 +178,94 @@ pub fn train(a: TrainArgs) -> Result<(), CliError> {
         ));
     }
     let device = a.device.device()?;
-    let mnist = a.data.mnist()?;
-    let mut trainer = if a.resume {
-        a.check_resume(&read_run(&a.run_dir)?)?;
-        let (trainer, info) = MlpTrainer::resume_mlp(&a.run_dir, mnist.train.clone(), &device)?;
-        for s in &info.skipped {
-            eprintln!("warning: skipped damaged checkpoint {s}");
+    let valid_test = a.valid.as_deref().zip(a.test.as_deref());
+    let data = training_data(
+        &a.data,
+        a.data_path.as_deref(),
+        a.labels.as_deref(),
+        valid_test,
+    )?;
+    let eval_sets = match (a.eval_every > 0, &data.eval) {
+        (false, _) => None,
+        (true, Some((valid, test))) => Some((
+            valid.to_tensor(&device),
+            test.head(a.eval_test_rows).to_tensor(&device),
+        )),
+        (true, None) => {
+            return Err(CliError::Usage(
+                "--eval-every on --data needs --valid and --test (the Parzen protocol chooses σ on the first and reports the second)".into(),
+            ));
         }
-        eprintln!(
-            "resumed {} at step {}",
-            info.checkpoint.display(),
-            info.step
-        );
-        trainer
-    } else {
-        MlpTrainer::create_mlp_run(&a.requested()?, mnist.train.clone(), &device, &a.run_dir)?
     };
+    let train = data.train;
+    if a.resume {
+        let saved = read_run(&a.run_dir)?;
+        a.check_resume(&saved, &train)?;
+        match saved.model {
+            ModelConfig::Mlp(_) => {
+                let (t, info) = MlpTrainer::resume_mlp(&a.run_dir, train, &device)?;
+                report_resume(&info);
+                run(t, &a, eval_sets)
+            }
+            ModelConfig::Dcgan(_) => {
+                let (t, info) = DcganTrainer::resume_dcgan(&a.run_dir, train, &device)?;
+                report_resume(&info);
+                run(t, &a, eval_sets)
+            }
+        }
+    } else {
+        let config = a.requested(&train)?;
+        match &config.model {
+            ModelConfig::Mlp(_) => {
+                let t = MlpTrainer::create_mlp_run(&config, train, &device, &a.run_dir)?;
+                run(t, &a, eval_sets)
+            }
+            ModelConfig::Dcgan(_) => {
+                let t = DcganTrainer::dcgan(&config, train, &device)?
+                    .create_run(&a.run_dir, &config.model)?;
+                run(t, &a, eval_sets)
+            }
+        }
+    }
+}
+
+fn report_resume(info: &ResumeInfo) {
+    for s in &info.skipped {
+        eprintln!("warning: skipped damaged checkpoint {s}");
+    }
+    eprintln!(
+        "resumed {} at step {}",
+        info.checkpoint.display(),
+        info.step
+    );
+}
+
+/// Trains with the progress bar, the run outputs and the evaluation as hooks, until the
+/// command line's limit or Ctrl-C.
+fn run<G, Dm, const D: usize>(
+    mut trainer: Trainer<G, Dm, D>,
+    a: &TrainArgs,
+    eval_sets: Option<(Tensor<2>, Tensor<2>)>,
+) -> Result<(), CliError>
+where
+    G: GanGenerator<D>,
+    Dm: GanDiscriminator<D>,
+{
     let stop = Arc::new(AtomicBool::new(false));
     let flag = stop.clone();
     ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))
         .map_err(|e| CliError::Usage(format!("cannot install the Ctrl-C handler: {e}")))?;
-
     let target = a.steps.or(a.epochs.map(|e| e * trainer.steps_per_epoch()));
     let mut progress = Progress::new(target, a.minutes, trainer.step_count());
     let mut outputs = RunOutputs {
         run_dir: a.run_dir.clone(),
         bar: progress.bar.clone(),
     };
-    let mut eval = (a.eval_every > 0).then(|| Evaluation {
+    let mut eval = eval_sets.map(|(valid, test)| Evaluation {
         every: a.eval_every,
         n_samples: a.eval_samples,
-        // The evaluation sets go to the device only when evaluations are asked for.
-        valid: mnist.valid.to_tensor(&device),
-        test: mnist.test.head(a.eval_test_rows).to_tensor(&device),
+        valid,
+        test,
         run_dir: a.run_dir.clone(),
         bar: progress.bar.clone(),
     });
@@ -190,8 +275,7 @@ pub fn train(a: TrainArgs) -> Result<(), CliError> {
         minutes: a.minutes,
         stop: Some(stop),
     };
-    let mut hooks: Vec<&mut dyn Hook<Generator, Discriminator, 2>> =
-        vec![&mut progress, &mut outputs];
+    let mut hooks: Vec<&mut dyn Hook<G, Dm, D>> = vec![&mut progress, &mut outputs];
     if let Some(e) = eval.as_mut() {
         hooks.push(e);
     }
@@ -234,7 +318,7 @@ impl Progress {
     }
 }
 
-impl Hook<Generator, Discriminator, 2> for Progress {
+impl<G: GanGenerator<D>, Dm: GanDiscriminator<D>, const D: usize> Hook<G, Dm, D> for Progress {
     fn on_record(&mut self, r: &MetricsRecord) {
         let pos = match self.by_time {
             Some(start) => start.elapsed().as_secs(),
@@ -254,8 +338,8 @@ struct RunOutputs {
     bar: ProgressBar,
 }
 
-impl Hook<Generator, Discriminator, 2> for RunOutputs {
-    fn on_checkpoint(&mut self, trainer: &MlpTrainer, path: &Path) -> HookResult {
+impl<G: GanGenerator<D>, Dm: GanDiscriminator<D>, const D: usize> Hook<G, Dm, D> for RunOutputs {
+    fn on_checkpoint(&mut self, trainer: &Trainer<G, Dm, D>, path: &Path) -> HookResult {
         write_run_samples(trainer, &self.run_dir.join("samples.png"))?;
         write_run_plot(&self.run_dir, &self.bar);
         self.bar.println(format!("checkpoint {}", path.display()));
@@ -283,15 +367,13 @@ struct EvalLine<'a> {
     report: &'a ParzenReport,
 }
 
-impl Hook<Generator, Discriminator, 2> for Evaluation {
+impl<G: GanGenerator<D>, Dm: GanDiscriminator<D>, const D: usize> Hook<G, Dm, D> for Evaluation {
     fn every(&self) -> Option<u64> {
         Some(self.every)
     }
 
-    fn on_step(&mut self, trainer: &MlpTrainer) -> HookResult {
-        let g = trainer.generator().valid();
-        let device = g.layers[0].weight.val().device();
-        let samples = generate(&g, trainer.config().noise, self.n_samples, &device);
+    fn on_step(&mut self, trainer: &Trainer<G, Dm, D>) -> HookResult {
+        let samples = sample_rows(trainer, self.n_samples, &self.valid.device());
         let report =
             ParzenEvaluator::paper_protocol().evaluate(&samples, &self.valid, &self.test)?;
         let line = EvalLine {
@@ -333,16 +415,46 @@ fn append_line(path: &Path, line: &str) -> Result<(), CliError> {
     writeln!(f, "{line}").map_err(|e| CliError::output(path, e))
 }
 
-fn write_run_samples(trainer: &MlpTrainer, path: &Path) -> Result<(), CliError> {
+/// `n` samples of the trainer's generator as flat rows; a conditional generator's cycle
+/// through the classes (`i mod classes`).
+fn sample_rows<G, Dm, const D: usize>(
+    trainer: &Trainer<G, Dm, D>,
+    n: usize,
+    device: &Device,
+) -> Tensor<2>
+where
+    G: GanGenerator<D>,
+    Dm: GanDiscriminator<D>,
+{
     let g = trainer.generator().valid();
-    let device: Device = g.layers[0].weight.val().device();
+    let parts = (0..n).step_by(1000).map(|start| {
+        let len = 1000.min(n - start);
+        let condition = trainer
+            .classes()
+            .and_then(|k| cycled_classes(start + len, k, device))
+            .map(|c| c.narrow(0, start, len));
+        let z = trainer.config().noise.sample(len, g.noise_dim(), device);
+        g.generate(z, condition).reshape([len as i32, -1])
+    });
+    Tensor::cat(parts.collect(), 0)
+}
+
+/// `samples.png`: 100 samples (a conditional run: one column per class), in the data's
+/// image shape.
+fn write_run_samples<G, Dm, const D: usize>(
+    trainer: &Trainer<G, Dm, D>,
+    path: &Path,
+) -> Result<(), CliError>
+where
+    G: GanGenerator<D>,
+    Dm: GanDiscriminator<D>,
+{
+    let device = trainer.device().clone().inner();
     device.seed(0);
-    let d = g.d_output();
-    let values = host(generate(&g, trainer.config().noise, 100, &device));
-    write_grid(
-        path,
-        &values.chunks(d).map(<[f32]>::to_vec).collect::<Vec<_>>(),
-        10,
-        d,
-    )
+    let cols = trainer.classes().unwrap_or(10).clamp(1, 20);
+    let n = cols * 10;
+    let values = host(sample_rows(trainer, n, &device));
+    let d = values.len() / n;
+    let rows: Vec<Vec<f32>> = values.chunks(d).map(<[f32]>::to_vec).collect();
+    write_image_grid(path, &rows, cols, trainer.data().item_shape())
 }

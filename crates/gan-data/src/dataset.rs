@@ -51,6 +51,11 @@ impl Dataset {
         })
     }
 
+    /// The same rows with `labels` (one per row) in place of any it had.
+    pub fn with_labels(self, labels: Vec<u8>) -> Result<Self> {
+        Self::new(self.features, self.item_shape, Some(labels))
+    }
+
     /// Number of rows.
     pub fn len(&self) -> usize {
         self.features.len() / self.dim

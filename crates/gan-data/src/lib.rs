@@ -3,7 +3,9 @@
 //! - [`Mnist`]: the IDX files (raw or `.gz`), the paper's train/valid/test splits, and a
 //!   download that verifies SHA-256 before anything lands in place.
 //! - [`Cifar10`]: the binary batches, with optional global contrast normalisation.
-//! - [`read_npy`] / [`write_npy`]: NumPy arrays in and out, for bringing your own data.
+//! - [`read_npy`] / [`write_npy`]: NumPy arrays in and out, for bringing your own data;
+//!   [`read_array_with_labels`] adds a labels file, [`read_image_dir`] reads a directory of
+//!   PNG/JPEG images (one subdirectory per class, optionally).
 //! - [`toy`]: 1-D Gaussians and mixtures, the 2-D ring, with exact log-densities.
 //! - [`BatchSampler`]: seeded, epoch-based shuffled minibatches.
 //!
@@ -28,6 +30,7 @@ mod cifar;
 mod dataset;
 mod error;
 mod idx;
+mod images;
 mod mnist;
 mod npy;
 pub mod toy;
@@ -37,6 +40,7 @@ pub use cifar::{Cifar10, CifarScaling, global_contrast_normalize, read_batch};
 pub use dataset::Dataset;
 pub use error::{DataError, Result};
 pub use idx::{IdxArray, IdxType, parse_idx_bytes, read_idx};
+pub use images::{read_array, read_array_with_labels, read_image_dir};
 pub use mnist::{
     DATA_DIR_ENV, DEFAULT_MNIST_MIRROR, MIRROR_ENV, MNIST_DIR_ENV, MNIST_FILES, Mnist, MnistFile,
     default_data_dir, download_missing, mnist_dir_from_env, read_labelled_images, sha256_file,

@@ -10,8 +10,10 @@
 //!   ([`DiscriminatorConfig::paper_mnist`]).
 //! - [`Noise`]: the priors `p_z` of the released code.
 //! - [`GanGenerator`], [`GanDiscriminator`]: the players as traits; any Burn module that
-//!   implements them trains with `gan-train`. [`MlpGanConfig`] builds the paper's pair.
+//!   implements them trains with `gan-train`. [`MlpGanConfig`] builds the paper's pair,
+//!   [`DcganConfig`] a DCGAN-style convolutional one.
 
+mod dcgan;
 mod discriminator;
 mod dropout;
 mod error;
@@ -21,6 +23,7 @@ mod mlp;
 mod noise;
 mod players;
 
+pub use dcgan::{DcganConfig, DcganDiscriminator, DcganGenerator};
 pub use discriminator::{Discriminator, DiscriminatorConfig, DropoutMasks, MaxoutLayerConfig};
 pub use dropout::{InputDropout, InputDropoutConfig};
 pub use error::NnError;

@@ -5,11 +5,15 @@
 
 use std::path::Path;
 
-use burn::tensor::Device;
+use burn::module::Module;
+use burn::tensor::{Device, Tensor};
 use gan_data::Dataset;
-use gan_nn::{Discriminator, Generator, MlpGanConfig};
+use gan_nn::{
+    ActivationConfig, DcganConfig, DcganDiscriminator, DcganGenerator, Discriminator, GanGenerator,
+    Generator, MlpGanConfig,
+};
 
-use crate::config::TrainConfig;
+use crate::config::{OptimizerConfig, TrainConfig};
 use crate::error::{Result, TrainError};
 use crate::export::{ExportedModel, Precision, export_generator_module};
 use crate::run::{ResumeInfo, load_generator_into, read_run_config};
@@ -69,7 +73,11 @@ pub fn mlp_players(
 impl MlpTrainer {
     /// A trainer of the paper's pair in memory, the players built by [`mlp_players`].
     pub fn mlp(config: &RunConfig, data: Dataset, device: &Device) -> Result<Self> {
-        let ModelConfig::Mlp(model) = &config.model;
+        let ModelConfig::Mlp(model) = &config.model else {
+            return Err(TrainError::Config(
+                "the run's players are not the paper's MLP pair".into(),
+            ));
+        };
         let (g, d) = mlp_players(model, config.train.seed, &data, device)?;
         Trainer::new(config.train.clone(), g, d, data, device)
     }
@@ -84,7 +92,7 @@ impl MlpTrainer {
         Self::mlp(config, data, device)?.create_run(run_dir, &config.model)
     }
 
-    /// Continues the run of built-in players in `run_dir`.
+    /// Continues the run of the paper's pair in `run_dir`.
     pub fn resume_mlp(
         run_dir: &Path,
         data: Dataset,
@@ -97,11 +105,161 @@ impl MlpTrainer {
     }
 }
 
+/// The trainer of the DCGAN-style pair.
+pub type DcganTrainer = Trainer<DcganGenerator, DcganDiscriminator, 4>;
+
+impl RunConfig {
+    /// The `dcgan` preset for `data` (items `[H, W]` or `[C, H, W]`, sides multiples of 4): the
+    /// players of [`DcganConfig`] with the generator's output in the data's range (sigmoid for
+    /// `[0, 1]`, tanh for `[−1, 1]`, linear otherwise), conditioned on the labels one-hot when
+    /// `conditional`; Adam (lr 2e-4, β₁ 0.5) for both, batch 64, Algorithm 1 with `k = 1`.
+    pub fn dcgan(data: &Dataset, conditional: bool) -> Result<Self> {
+        let image = match *data.item_shape() {
+            [h, w] => [1, h, w],
+            [c, h, w] => [c, h, w],
+            ref other => {
+                return Err(TrainError::Config(format!(
+                    "dcgan needs images ([H, W] or [C, H, W] items), not items of shape {other:?}"
+                )));
+            }
+        };
+        let (lo, hi) = data
+            .features()
+            .iter()
+            .fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &v| {
+                (a.min(v), b.max(v))
+            });
+        let output = if lo >= 0.0 && hi <= 1.0 {
+            ActivationConfig::Sigmoid
+        } else if lo >= -1.0 && hi <= 1.0 {
+            ActivationConfig::Tanh
+        } else {
+            ActivationConfig::Identity
+        };
+        let condition_dim = match (conditional, data.num_classes()) {
+            (false, _) => 0,
+            (true, Some(classes)) => classes,
+            (true, None) => {
+                return Err(TrainError::Config(
+                    "a conditional model needs labelled data".into(),
+                ));
+            }
+        };
+        let model = DcganConfig::new(image)
+            .with_output_activation(output)
+            .with_condition_dim(condition_dim);
+        model.validate()?;
+        let adam = OptimizerConfig::adam(2e-4);
+        Ok(Self {
+            model: ModelConfig::Dcgan(model),
+            train: TrainConfig::new(adam, adam).with_batch_size(64),
+        })
+    }
+}
+
+impl DcganTrainer {
+    /// A trainer of the DCGAN-style pair in memory, the device seeded with the config's seed
+    /// before the players are built.
+    pub fn dcgan(config: &RunConfig, data: Dataset, device: &Device) -> Result<Self> {
+        let (g, d) = dcgan_players(&config.model, config.train.seed, device)?;
+        Trainer::new(config.train.clone(), g, d, data, device)
+    }
+
+    /// Continues the run of the DCGAN-style pair in `run_dir`.
+    pub fn resume_dcgan(
+        run_dir: &Path,
+        data: Dataset,
+        device: &Device,
+    ) -> Result<(Self, ResumeInfo)> {
+        let config = read_run_config::<ModelConfig>(run_dir)?;
+        let mut trainer = Self::dcgan(&config, data, device)?;
+        let info = trainer.resume_run(run_dir)?;
+        Ok((trainer, info))
+    }
+}
+
+fn dcgan_players(
+    model: &ModelConfig,
+    seed: u64,
+    device: &Device,
+) -> Result<(DcganGenerator, DcganDiscriminator)> {
+    let ModelConfig::Dcgan(model) = model else {
+        return Err(TrainError::Config(
+            "the run's players are not the DCGAN pair".into(),
+        ));
+    };
+    let device = if device.is_autodiff() {
+        device.clone()
+    } else {
+        device.clone().autodiff()
+    };
+    device.seed(seed);
+    Ok(model.init(&device)?)
+}
+
+/// A generator that gan-core builds by name, loaded for sampling and evaluation.
+#[derive(Debug, Clone)]
+pub enum BuiltinGenerator {
+    /// The paper's MLP.
+    Mlp(Generator),
+    /// The DCGAN-style generator (boxed: its layer configs make it large).
+    Dcgan(Box<DcganGenerator>),
+}
+
+impl BuiltinGenerator {
+    /// Width of the noise it takes.
+    pub fn noise_dim(&self) -> usize {
+        match self {
+            Self::Mlp(g) => g.d_noise(),
+            Self::Dcgan(g) => g.noise_dim(),
+        }
+    }
+
+    /// Width of the condition it takes (0: unconditional).
+    pub fn condition_dim(&self) -> usize {
+        match self {
+            Self::Mlp(_) => 0,
+            Self::Dcgan(g) => GanGenerator::condition_dim(g.as_ref()),
+        }
+    }
+
+    /// Samples for `noise` (and a condition), each flattened to one row `[n, features]`.
+    pub fn generate_rows(&self, noise: Tensor<2>, condition: Option<Tensor<2>>) -> Tensor<2> {
+        match self {
+            Self::Mlp(g) => g.generate(noise, condition),
+            Self::Dcgan(g) => g.generate(noise, condition).flatten(1, 3),
+        }
+    }
+
+    /// Shape of one sample: `[features]` for the MLP, `[C, H, W]` for DCGAN.
+    pub fn sample_shape(&self) -> Vec<usize> {
+        match self {
+            Self::Mlp(g) => vec![g.d_output()],
+            Self::Dcgan(g) => g.image_shape().to_vec(),
+        }
+    }
+
+    /// An inference copy (no autodiff, batch norm on running statistics).
+    pub fn valid(&self) -> Self {
+        match self {
+            Self::Mlp(g) => Self::Mlp(g.valid()),
+            Self::Dcgan(g) => Self::Dcgan(Box::new(g.as_ref().valid())),
+        }
+    }
+}
+
 /// The generator of a run of built-in players (or of an export of one), on `device`.
-pub fn load_generator(run_dir: &Path, device: &Device) -> Result<Generator> {
+pub fn load_generator(run_dir: &Path, device: &Device) -> Result<BuiltinGenerator> {
     let config = read_run_config::<ModelConfig>(run_dir)?;
-    let ModelConfig::Mlp(model) = &config.model;
-    load_generator_into(run_dir, model.generator.init(device)?)
+    Ok(match &config.model {
+        ModelConfig::Mlp(model) => {
+            BuiltinGenerator::Mlp(load_generator_into(run_dir, model.generator.init(device)?)?)
+        }
+        ModelConfig::Dcgan(model) => BuiltinGenerator::Dcgan(Box::new(load_generator_into(
+            run_dir,
+            model.init_generator(device)?,
+        )?)),
+    })
 }
 
 /// Exports the generator of a run of built-in players (see [`export_generator_module`]).
@@ -112,6 +270,12 @@ pub fn export_generator(
     device: &Device,
 ) -> Result<ExportedModel> {
     let config = read_run_config::<ModelConfig>(run_dir)?;
-    let ModelConfig::Mlp(model) = &config.model;
-    export_generator_module(run_dir, out_dir, precision, model.generator.init(device)?)
+    match &config.model {
+        ModelConfig::Mlp(model) => {
+            export_generator_module(run_dir, out_dir, precision, model.generator.init(device)?)
+        }
+        ModelConfig::Dcgan(model) => {
+            export_generator_module(run_dir, out_dir, precision, model.init_generator(device)?)
+        }
+    }
 }

@@ -114,6 +114,14 @@ impl OptimizerConfig {
         }
     }
 
+    /// The same rule with its momentum ramp counted as `count` (Adam is returned unchanged).
+    pub fn with_momentum_count(mut self, count: MomentumCount) -> Self {
+        if let OptimizerConfig::Momentum { momentum_count, .. } = &mut self {
+            *momentum_count = count;
+        }
+        self
+    }
+
     /// The learning rate used for update number `step` (0-based).
     pub fn learning_rate_at(&self, step: u64) -> f64 {
         match *self {

@@ -33,7 +33,9 @@ mod run_config;
 mod step;
 mod trainer;
 
-pub use builtin::{MlpTrainer, export_generator, load_generator, mlp_players};
+pub use builtin::{
+    BuiltinGenerator, DcganTrainer, MlpTrainer, export_generator, load_generator, mlp_players,
+};
 pub use checkpoint::{
     CONFIG_FILE, CheckpointState, D_OPTIMIZER_FILE, DISCRIMINATOR_FILE, G_OPTIMIZER_FILE,
     GENERATOR_FILE, METRICS_FILE, list_checkpoints, write_atomic,

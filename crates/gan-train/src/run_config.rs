@@ -1,7 +1,7 @@
 //! What a run directory's `config.json` holds: the players' config and the training config,
 //! and how configs written by earlier versions are read.
 
-use gan_nn::MlpGanConfig;
+use gan_nn::{DcganConfig, MlpGanConfig};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -16,6 +16,8 @@ use crate::error::{Result, TrainError};
 pub enum ModelConfig {
     /// The paper's MLP generator and maxout discriminator on flat samples.
     Mlp(MlpGanConfig),
+    /// A DCGAN-style convolutional pair on `[C, H, W]` images.
+    Dcgan(DcganConfig),
 }
 
 /// A run's `config.json`: the players (`M`: [`ModelConfig`] for the built-in ones, any

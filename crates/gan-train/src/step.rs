@@ -134,7 +134,8 @@ where
             }
             GeneratorMasks::Fresh => {
                 let (real, fake_d) =
-                    discriminate(&self.discriminator, x, fake.clone().detach(), c.clone());
+                    self.discriminator
+                        .logits_train_pair(x, fake.clone().detach(), c.clone());
                 let generator = self.discriminator.clone().no_grad().logits_train(fake, c);
                 SharedLogits {
                     real,
@@ -167,7 +168,7 @@ where
         let (x, c) = self.real_batch(update);
         self.batches += 1;
         let fake = self.generator.generate(self.noise(), c.clone()).detach();
-        let (real_logits, fake_logits) = discriminate(&self.discriminator, x, fake, c);
+        let (real_logits, fake_logits) = self.discriminator.logits_train_pair(x, fake, c);
         let d_loss = self
             .loss
             .discriminator(real_logits.clone(), fake_logits.clone());
@@ -209,21 +210,6 @@ where
             None => d,
         };
     }
-}
-
-/// D's training-mode logits on a real and a generated batch, from one forward pass over both
-/// stacked: one matrix product per layer at twice the rows instead of two, fewer and larger
-/// operations (7–16 % off the Flex train step, docs/performance.md).
-fn discriminate<Dm: GanDiscriminator<D>, const D: usize>(
-    d: &Dm,
-    real: Tensor<D>,
-    fake: Tensor<D>,
-    condition: Option<Tensor<2>>,
-) -> (Tensor<2>, Tensor<2>) {
-    let (m, n) = (real.dims()[0], fake.dims()[0]);
-    let stacked = cat_conditions(condition.clone(), condition);
-    let logits = d.logits_train(Tensor::cat(vec![real, fake], 0), stacked);
-    (logits.clone().narrow(0, 0, m), logits.narrow(0, m, n))
 }
 
 fn check_scalar(value: Tensor<1>, what: &str, step: u64) -> Result<()> {

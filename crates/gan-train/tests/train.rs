@@ -95,8 +95,18 @@ fn with_train(mut c: RunConfig, f: impl FnOnce(&mut TrainConfig)) -> RunConfig {
 
 /// The paper-architecture players of `c`.
 fn mlp(c: &mut RunConfig) -> &mut MlpGanConfig {
-    let ModelConfig::Mlp(m) = &mut c.model;
+    let ModelConfig::Mlp(m) = &mut c.model else {
+        unreachable!("the paper\'s players")
+    };
     m
+}
+
+/// The paper-architecture generator of a run or export.
+fn mlp_generator(dir: &Path, device: &Device) -> Generator {
+    match load_generator(dir, device).unwrap() {
+        BuiltinGenerator::Mlp(g) => g,
+        other => panic!("not the paper's generator: {other:?}"),
+    }
 }
 
 fn gaussian_data() -> Dataset {
@@ -121,28 +131,7 @@ fn schedules_follow_the_released_rule() {
     assert_eq!(rule.momentum_at(249), Some(0.7));
     assert_eq!(rule.momentum_at(900), Some(0.7));
     // gan-core 0.1's count, one epoch behind, stays selectable.
-    let lagged = match rule {
-        OptimizerConfig::Momentum {
-            learning_rate,
-            lr_decay,
-            min_lr,
-            momentum_start,
-            momentum_end,
-            momentum_start_epoch,
-            momentum_end_epoch,
-            ..
-        } => OptimizerConfig::Momentum {
-            learning_rate,
-            lr_decay,
-            min_lr,
-            momentum_start,
-            momentum_end,
-            momentum_start_epoch,
-            momentum_end_epoch,
-            momentum_count: MomentumCount::CompletedEpochs,
-        },
-        OptimizerConfig::Adam { .. } => unreachable!(),
-    };
+    let lagged = rule.with_momentum_count(MomentumCount::CompletedEpochs);
     assert_eq!(lagged.momentum_at(1), Some(0.5));
     assert!(close(lagged.momentum_at(2), 0.500_803_212_851_405_6));
     assert!(close(lagged.momentum_at(249), 0.699_196_787_148_594_4));
@@ -150,7 +139,9 @@ fn schedules_follow_the_released_rule() {
     assert_eq!(OptimizerConfig::adam(2e-4).momentum_at(3), None);
 
     let paper_run = RunConfig::paper_mnist();
-    let ModelConfig::Mlp(paper_model) = &paper_run.model;
+    let ModelConfig::Mlp(paper_model) = &paper_run.model else {
+        unreachable!("the paper\'s players")
+    };
     assert!(paper_model.output_bias_from_marginals);
     let paper = &paper_run.train;
     assert_eq!(paper.batch_size, 100);
@@ -180,7 +171,9 @@ fn configs_without_the_new_fields_keep_the_old_behaviour() {
     for rule in ["d_optimizer", "g_optimizer"] {
         flat[rule].as_object_mut().unwrap().remove("momentum_count");
     }
-    let ModelConfig::Mlp(model) = &paper.model;
+    let ModelConfig::Mlp(model) = &paper.model else {
+        unreachable!("the paper\'s players")
+    };
     let model = serde_json::to_value(model).unwrap();
     for (key, value) in model.as_object().unwrap() {
         flat.insert(key.clone(), value.clone());
@@ -733,7 +726,7 @@ fn exported_generators_load_exactly_or_rounded_to_f16_and_refuse_damage() {
 
     for backend in test_backends() {
         let device = backend.device();
-        let trained = params(&load_generator(run.path(), &device).unwrap());
+        let trained = params(&mlp_generator(run.path(), &device));
         let f32_dir = tempfile::tempdir().unwrap();
         let f16_dir = tempfile::tempdir().unwrap();
         let exact = export_generator(run.path(), f32_dir.path(), Precision::F32, &device).unwrap();
@@ -741,9 +734,9 @@ fn exported_generators_load_exactly_or_rounded_to_f16_and_refuse_damage() {
         assert_eq!((exact.step, exact.epoch), (30, half.epoch));
         assert_eq!(read_exported(f16_dir.path()).unwrap(), Some(half));
 
-        let loaded = params(&load_generator(f32_dir.path(), &device).unwrap());
+        let loaded = params(&mlp_generator(f32_dir.path(), &device));
         assert_eq!(loaded, trained, "{backend}: f32 export changed the weights");
-        let loaded = params(&load_generator(f16_dir.path(), &device).unwrap());
+        let loaded = params(&mlp_generator(f16_dir.path(), &device));
         let rounded: Vec<f32> = trained
             .iter()
             .map(|&w| burn::tensor::f16::from_f32(w).to_f32())

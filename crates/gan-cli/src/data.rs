@@ -1,0 +1,103 @@
+//! The training data of `gan train`: MNIST (found, or downloaded and verified), or what the user
+//! brings with `--data` (an IDX or NPY file, a directory of images, a CIFAR-10 binary directory
+//! or an MNIST directory), with the sets the Parzen evaluation needs.
+
+use std::path::{Path, PathBuf};
+
+use gan_data::{
+    Cifar10, CifarScaling, DEFAULT_MNIST_MIRROR, Dataset, MIRROR_ENV, Mnist, default_data_dir,
+    read_array, read_array_with_labels, read_image_dir,
+};
+
+use crate::DataArgs;
+use crate::error::CliError;
+
+/// Training rows, and the validation and test sets of the Parzen evaluation when known.
+pub struct TrainingData {
+    /// The rows the players train on.
+    pub train: Dataset,
+    /// Validation and test sets (`None` when neither the data nor the flags give them).
+    pub eval: Option<(Dataset, Dataset)>,
+}
+
+impl DataArgs {
+    /// MNIST from `--data-dir`, else found in, or downloaded (with one line saying from where
+    /// to where, SHA-256 verified) to, `$GAN_DATA_DIR/mnist`.
+    pub fn mnist(&self) -> Result<Mnist, CliError> {
+        Ok(match &self.data_dir {
+            Some(dir) => Mnist::load(dir)?,
+            None => {
+                let dir: PathBuf = default_data_dir().join("mnist");
+                match Mnist::load(&dir) {
+                    Ok(mnist) => mnist,
+                    Err(_) => {
+                        let mirror = std::env::var(MIRROR_ENV)
+                            .unwrap_or_else(|_| DEFAULT_MNIST_MIRROR.to_string());
+                        eprintln!(
+                            "downloading MNIST from {mirror} to {} (each file checked against its SHA-256)",
+                            dir.display()
+                        );
+                        Mnist::load_or_download(&dir)?
+                    }
+                }
+            }
+        })
+    }
+}
+
+fn is_mnist_dir(dir: &Path) -> bool {
+    gan_data::MNIST_FILES
+        .iter()
+        .all(|f| dir.join(f.name).is_file() || dir.join(format!("{}.gz", f.name)).is_file())
+}
+
+/// The data `--data` (and `--labels`) names, else MNIST. Evaluation sets: MNIST's and
+/// CIFAR-10's own splits, else `--valid` and `--test`.
+pub fn training_data(
+    args: &DataArgs,
+    data: Option<&Path>,
+    labels: Option<&Path>,
+    valid_test: Option<(&Path, &Path)>,
+) -> Result<TrainingData, CliError> {
+    let Some(path) = data else {
+        let mnist = args.mnist()?;
+        return Ok(TrainingData {
+            train: mnist.train,
+            eval: Some((mnist.valid, mnist.test)),
+        });
+    };
+    if !path.exists() {
+        return Err(CliError::Usage(format!(
+            "--data {}: no such file or directory",
+            path.display()
+        )));
+    }
+    let user_eval = || -> Result<Option<(Dataset, Dataset)>, CliError> {
+        valid_test
+            .map(|(v, t)| Ok((read_array(v)?, read_array(t)?)))
+            .transpose()
+    };
+    let (train, eval) = if path.is_dir() {
+        if labels.is_some() {
+            return Err(CliError::Usage(
+                "--labels goes with an array file; a directory's labels are its class subdirectories".into(),
+            ));
+        }
+        if path.join("data_batch_1.bin").is_file() {
+            let cifar = Cifar10::load(path, CifarScaling::Unit)?;
+            (cifar.train, Some((cifar.valid, cifar.test)))
+        } else if is_mnist_dir(path) {
+            let mnist = Mnist::load(path)?;
+            (mnist.train, Some((mnist.valid, mnist.test)))
+        } else {
+            (read_image_dir(path)?, user_eval()?)
+        }
+    } else {
+        let train = match labels {
+            Some(l) => read_array_with_labels(path, l)?,
+            None => read_array(path)?,
+        };
+        (train, user_eval()?)
+    };
+    Ok(TrainingData { train, eval })
+}
