@@ -13,7 +13,10 @@ use burn::optim::GradientsParams;
 use burn::tensor::{Device, Tensor, TensorData};
 use gan_core::backend::Backend;
 use gan_core::data::{Dataset, Mnist, mnist_dir_from_env};
-use gan_core::nn::{DiscriminatorConfig, GeneratorConfig, InputDropoutConfig};
+use gan_core::nn::{
+    DcganConfig, DiscriminatorConfig, GanDiscriminator, GanGenerator, GeneratorConfig,
+    InputDropoutConfig,
+};
 use gan_core::objective::{GeneratorLoss, discriminator_loss, value_function};
 use gan_core::parzen::{ParzenConfig, ParzenEvaluator};
 use gan_core::train::{LearningRule, OptimizerConfig};
@@ -205,5 +208,33 @@ fn three_simultaneous_training_steps_agree() {
             apart < 1e-4 && apart < 1e-2 * moved,
             "{name} differs: {apart:e} vs {moved:e}"
         );
+    }
+}
+
+/// The DCGAN-style pair (transposed and strided convolutions, batch norm, LeakyReLU) forwards
+/// the same on wgpu as on Flex, on a few small shapes.
+#[test]
+fn convolutional_players_forward_the_same() {
+    let (cpu, gpu) = devices();
+    cpu.seed(5);
+    for (image, condition_dim) in [([1, 8, 8], 0), ([3, 12, 8], 2)] {
+        let config = DcganConfig::new(image)
+            .with_noise_dim(6)
+            .with_base_channels(8)
+            .with_condition_dim(condition_dim);
+        let (g, d) = config.init(&cpu).unwrap();
+        let (g_gpu, d_gpu) = (g.clone().to_device(&gpu), d.clone().to_device(&gpu));
+        let c = |dev: &Device| (condition_dim > 0).then(|| matrix(5, condition_dim, 1.0, 4, dev));
+        let z = |dev: &Device| matrix(5, 6, 2.0, 3, dev);
+        let x_cpu = g.generate(z(&cpu), c(&cpu));
+        let x_gpu = g_gpu.generate(z(&gpu), c(&gpu));
+        assert_eq!(x_cpu.dims(), [5, image[0], image[1], image[2]]);
+        assert!(
+            max_rel_diff(&host(x_gpu.clone()), &host(x_cpu.clone())) < 1e-4,
+            "G differs"
+        );
+        let l_cpu = host(d.logits(x_cpu, c(&cpu)));
+        let l_gpu = host(d_gpu.logits(x_gpu, c(&gpu)));
+        assert!(max_rel_diff(&l_gpu, &l_cpu) < 1e-4, "D differs");
     }
 }

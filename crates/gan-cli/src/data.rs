@@ -51,13 +51,37 @@ fn is_mnist_dir(dir: &Path) -> bool {
         .all(|f| dir.join(f.name).is_file() || dir.join(format!("{}.gz", f.name)).is_file())
 }
 
+/// Seed of the hold-out split of data that comes without evaluation sets.
+pub const HOLDOUT_SEED: u64 = 0;
+
+/// Splits off a seeded hold-out for the Parzen evaluation: a permutation of the rows by
+/// [`HOLDOUT_SEED`] (the batch sampler's), its first tenth the validation set, its second
+/// tenth the test set, the rest (in the original order) the training rows.
+pub fn holdout(data: &Dataset) -> Result<(Dataset, Dataset, Dataset), CliError> {
+    let n = data.len();
+    let tenth = n / 10;
+    if tenth == 0 {
+        return Err(CliError::Usage(format!(
+            "{n} rows are too few to hold out evaluation sets (at least 10)"
+        )));
+    }
+    let order = gan_data::BatchSampler::new(n, 1, HOLDOUT_SEED)?.epoch_order(0);
+    let (valid, rest) = order.split_at(tenth);
+    let (test, train) = rest.split_at(tenth);
+    let mut train = train.to_vec();
+    train.sort_unstable();
+    Ok((data.subset(&train), data.subset(valid), data.subset(test)))
+}
+
 /// The data `--data` (and `--labels`) names, else MNIST. Evaluation sets: MNIST's and
-/// CIFAR-10's own splits, else `--valid` and `--test`.
+/// CIFAR-10's own splits, else `--valid` and `--test`, else (with `holdout`) a seeded hold-out
+/// (see [`holdout`]).
 pub fn training_data(
     args: &DataArgs,
     data: Option<&Path>,
     labels: Option<&Path>,
     valid_test: Option<(&Path, &Path)>,
+    with_holdout: bool,
 ) -> Result<TrainingData, CliError> {
     let Some(path) = data else {
         let mnist = args.mnist()?;
@@ -99,5 +123,12 @@ pub fn training_data(
         };
         (train, user_eval()?)
     };
+    if eval.is_none() && with_holdout {
+        let (train, valid, test) = holdout(&train)?;
+        return Ok(TrainingData {
+            train,
+            eval: Some((valid, test)),
+        });
+    }
     Ok(TrainingData { train, eval })
 }

@@ -4,6 +4,7 @@
 mod commands;
 mod data;
 mod error;
+mod hooks;
 mod images;
 mod inputs;
 mod plots;

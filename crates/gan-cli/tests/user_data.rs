@@ -116,11 +116,11 @@ fn dcgan_trains_conditionally_on_an_image_folder_and_samples_one_column_per_clas
 fn labelled_arrays_train_and_mistakes_are_one_line_errors() {
     let dir = tempfile::tempdir().unwrap();
     let x = dir.path().join("x.npy");
-    let values: Vec<f32> = (0..70 * 64).map(|i| (i % 13) as f32 / 13.0).collect();
-    gan_data::write_npy(&x, &values, &[70, 8, 8]).unwrap();
+    let values: Vec<f32> = (0..100 * 64).map(|i| (i % 13) as f32 / 13.0).collect();
+    gan_data::write_npy(&x, &values, &[100, 8, 8]).unwrap();
     let y = dir.path().join("y.npy");
-    let labels: Vec<f32> = (0..70).map(|i| (i % 3) as f32).collect();
-    gan_data::write_npy(&y, &labels, &[70]).unwrap();
+    let labels: Vec<f32> = (0..100).map(|i| (i % 3) as f32).collect();
+    gan_data::write_npy(&y, &labels, &[100]).unwrap();
     let run = dir.path().join("run");
     succeeds(
         gan()
@@ -152,16 +152,38 @@ fn labelled_arrays_train_and_mistakes_are_one_line_errors() {
             .arg(&other),
         "labelled",
     );
-    fails_with(
+    // Without --valid and --test, a seeded tenth each is held out for the evaluation.
+    let held = dir.path().join("held");
+    succeeds(
         gan()
-            .args(["train", "--preset", "dcgan", "--eval-every", "5", "--data"])
+            .args([
+                "train",
+                "--preset",
+                "dcgan",
+                "--steps",
+                "1",
+                "--eval-every",
+                "1",
+            ])
+            .args(["--eval-samples", "30", "--data"])
             .arg(&x)
             .arg("--run-dir")
-            .arg(&other),
-        "--valid and --test",
+            .arg(&held),
+    );
+    let line: serde_json::Value = serde_json::from_str(
+        std::fs::read_to_string(held.join("parzen.jsonl"))
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        (line["n_test"].as_u64(), line["n_samples"].as_u64()),
+        (Some(10), Some(30))
     );
     let odd = dir.path().join("odd.npy");
-    gan_data::write_npy(&odd, &values[..70 * 36], &[70, 6, 6]).unwrap();
+    gan_data::write_npy(&odd, &values[..100 * 36], &[100, 6, 6]).unwrap();
     fails_with(
         gan()
             .args(["train", "--preset", "dcgan", "--data"])

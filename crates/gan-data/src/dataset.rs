@@ -111,6 +111,27 @@ impl Dataset {
         })
     }
 
+    /// The rows `indices`, in that order, as a new dataset (labels kept).
+    ///
+    /// # Panics
+    ///
+    /// If an index is out of range.
+    pub fn subset(&self, indices: &[usize]) -> Self {
+        let mut features = Vec::with_capacity(indices.len() * self.dim);
+        for &i in indices {
+            features.extend_from_slice(self.row(i));
+        }
+        Self {
+            features,
+            dim: self.dim,
+            item_shape: self.item_shape.clone(),
+            labels: self
+                .labels
+                .as_ref()
+                .map(|l| indices.iter().map(|&i| l[i]).collect()),
+        }
+    }
+
     /// The first `n` rows (all of them if there are fewer).
     pub fn head(&self, n: usize) -> Self {
         self.slice(0..n.min(self.len())).expect("in range")

@@ -18,6 +18,9 @@ use std::fs::{self, File};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use burn::module::Module;
+use burn::store::ModuleRecord;
+use burn::tensor::Bytes;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -238,4 +241,22 @@ pub fn load_latest(run_dir: &Path) -> Result<LoadedCheckpoint> {
         run_dir: run_dir.to_path_buf(),
         skipped,
     })
+}
+
+pub(crate) fn decode_failed(path: &Path, what: &str, e: impl std::fmt::Display) -> TrainError {
+    TrainError::Checkpoint {
+        path: path.to_path_buf(),
+        reason: format!("{what}: {e}"),
+    }
+}
+
+/// Loads checkpoint file `file` (e.g. [`GENERATOR_FILE`]) of `loaded` into `module` (a record that does not fit the
+/// module's structure is refused).
+pub fn load_module<M: Module>(loaded: &LoadedCheckpoint, file: &str, module: M) -> Result<M> {
+    let what = file.trim_end_matches(".bpk");
+    let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(loaded.files[file].clone()))
+        .map_err(|e| decode_failed(&loaded.path, what, e))?;
+    module
+        .try_load_record(record)
+        .map_err(|e| decode_failed(&loaded.path, what, e))
 }

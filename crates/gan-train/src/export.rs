@@ -22,9 +22,8 @@ use burn::store::ModuleRecord;
 use burn::tensor::{Bytes, DType, TensorData};
 use serde::{Deserialize, Serialize};
 
-use crate::checkpoint::{self, CONFIG_FILE, GENERATOR_FILE, sha256, write_atomic};
+use crate::checkpoint::{self, CONFIG_FILE, GENERATOR_FILE, load_module, sha256, write_atomic};
 use crate::error::{Result, TrainError};
-use crate::run::load_module;
 
 /// The manifest of an exported generator.
 pub const MODEL_FILE: &str = "model.json";

@@ -26,6 +26,7 @@ mod checkpoint;
 mod config;
 mod error;
 mod export;
+mod hooks;
 mod metrics;
 mod optim;
 mod run;
@@ -37,17 +38,19 @@ pub use builtin::{
     BuiltinGenerator, DcganTrainer, MlpTrainer, export_generator, load_generator, mlp_players,
 };
 pub use checkpoint::{
-    CONFIG_FILE, CheckpointState, D_OPTIMIZER_FILE, DISCRIMINATOR_FILE, G_OPTIMIZER_FILE,
-    GENERATOR_FILE, METRICS_FILE, list_checkpoints, write_atomic,
+    CONFIG_FILE, CheckpointFiles, CheckpointState, D_OPTIMIZER_FILE, DISCRIMINATOR_FILE,
+    G_OPTIMIZER_FILE, GENERATOR_FILE, LoadedCheckpoint, METRICS_FILE, list_checkpoints,
+    load_latest, load_module, save_checkpoint, write_atomic,
 };
 pub use config::{
     CheckpointConfig, GeneratorMasks, MomentumCount, OptimizerConfig, Schedule, TrainConfig,
 };
 pub use error::{Result, TrainError};
 pub use export::{ExportedModel, MODEL_FILE, Precision, export_generator_module, read_exported};
+pub use hooks::{Hook, OnRecord};
 pub use metrics::{MetricsRecord, read as read_metrics};
 pub use optim::{LearningRule, PylearnMomentum, Velocity};
 pub use run::{ResumeInfo, load_generator_into, read_run_config, resume};
 pub use run_config::{ModelConfig, RunConfig};
 pub use step::{MaxColumnNorm, StepStats};
-pub use trainer::{Hook, OnRecord, TrainSummary, Trainer, Until};
+pub use trainer::{TrainSummary, Trainer, Until};

@@ -6,13 +6,15 @@ use std::time::Instant;
 
 use burn::module::{Module, Param};
 use burn::store::ModuleRecord;
-use burn::tensor::{Bytes, Tensor};
+use burn::tensor::Tensor;
 use gan_data::Dataset;
 use gan_nn::{GanDiscriminator, GanGenerator};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::checkpoint::{self, CONFIG_FILE, CheckpointFiles, LoadedCheckpoint, METRICS_FILE};
+use crate::checkpoint::{
+    self, CONFIG_FILE, CheckpointFiles, METRICS_FILE, decode_failed, load_module,
+};
 use crate::error::{Result, TrainError};
 use crate::export;
 use crate::metrics;
@@ -28,28 +30,6 @@ pub struct ResumeInfo {
     pub step: u64,
     /// Newer checkpoints that were damaged and skipped, with the reason.
     pub skipped: Vec<String>,
-}
-
-fn decode_failed(path: &Path, what: &str, e: impl std::fmt::Display) -> TrainError {
-    TrainError::Checkpoint {
-        path: path.to_path_buf(),
-        reason: format!("{what}: {e}"),
-    }
-}
-
-/// Loads checkpoint file `file` of `loaded` into `module` (a record that does not fit the
-/// module's structure is refused).
-pub(crate) fn load_module<M: Module>(
-    loaded: &LoadedCheckpoint,
-    file: &str,
-    module: M,
-) -> Result<M> {
-    let what = file.trim_end_matches(".bpk");
-    let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(loaded.files[file].clone()))
-        .map_err(|e| decode_failed(&loaded.path, what, e))?;
-    module
-        .try_load_record(record)
-        .map_err(|e| decode_failed(&loaded.path, what, e))
 }
 
 impl<G, Dm, const D: usize> Trainer<G, Dm, D>

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
+use burn::module::{Module, ModuleVisitor, Param};
 use burn::tensor::{Device, Tensor};
 use gan_data::{BatchSampler, Dataset};
 use gan_nn::{GanDiscriminator, GanGenerator};
@@ -14,6 +15,7 @@ use gan_objective::{AdversarialLoss, StandardLoss};
 use crate::checkpoint::METRICS_FILE;
 use crate::config::TrainConfig;
 use crate::error::{Result, TrainError};
+use crate::hooks::Hook;
 use crate::metrics::{self, MetricsRecord};
 use crate::optim::LearningRule;
 
@@ -51,55 +53,6 @@ pub struct TrainSummary {
     pub steps_run: u64,
     /// The checkpoint written when training stopped, if the trainer has a run directory.
     pub final_checkpoint: Option<PathBuf>,
-}
-
-/// Work that runs beside training: every N steps (evaluate, write a sample grid, plot), on each
-/// metrics record (a progress bar), and after each checkpoint. Every method has a default
-/// that does nothing; a hook's error stops training after the step it ran at.
-pub trait Hook<G, Dm, const D: usize>
-where
-    G: GanGenerator<D>,
-    Dm: GanDiscriminator<D>,
-{
-    /// Run [`Hook::on_step`] after every step whose count is a multiple of this (`None`:
-    /// never).
-    fn every(&self) -> Option<u64> {
-        None
-    }
-
-    /// Runs after the steps [`Hook::every`] names.
-    fn on_step(
-        &mut self,
-        _trainer: &Trainer<G, Dm, D>,
-    ) -> std::result::Result<(), Box<dyn std::error::Error + Send + Sync>> {
-        Ok(())
-    }
-
-    /// Sees every metrics record as it is written.
-    fn on_record(&mut self, _record: &MetricsRecord) {}
-
-    /// Runs after each checkpoint is written.
-    fn on_checkpoint(
-        &mut self,
-        _trainer: &Trainer<G, Dm, D>,
-        _path: &Path,
-    ) -> std::result::Result<(), Box<dyn std::error::Error + Send + Sync>> {
-        Ok(())
-    }
-}
-
-/// A hook that only sees metrics records: `Trainer::train(&until, &mut [&mut OnRecord(|r| …)])`.
-pub struct OnRecord<F>(pub F);
-
-impl<F, G, Dm, const D: usize> Hook<G, Dm, D> for OnRecord<F>
-where
-    F: FnMut(&MetricsRecord),
-    G: GanGenerator<D>,
-    Dm: GanDiscriminator<D>,
-{
-    fn on_record(&mut self, record: &MetricsRecord) {
-        (self.0)(record)
-    }
 }
 
 #[derive(Default)]
@@ -156,10 +109,10 @@ where
     /// [`Trainer::with_loss`] replace them. A conditional pair (`condition_dim > 0`) is
     /// trained on the data's labels, one-hot.
     ///
-    /// Burn initialises parameters lazily, on first use: the players' initial weights are drawn
-    /// in step 0, from that step's random stream, so they too follow from the seed. A sample
-    /// shape the players do not accept panics there, in the players' own forward pass (Burn's
-    /// shape checks).
+    /// The players' parameters are initialised here (Burn initialises them lazily), from the
+    /// device's stream seeded with the config's seed, generator first: the initial weights
+    /// follow from the seed. A sample shape the players do not accept panics in the first step,
+    /// in the players' own forward pass (Burn's shape checks).
     pub fn new(
         config: TrainConfig,
         generator: G,
@@ -183,6 +136,14 @@ where
         } else {
             device.clone().autodiff()
         };
+        // Burn initialises parameters lazily, on first use, and a lazy parameter shares its
+        // state with every clone: a frozen copy (`no_grad`) made before first use would
+        // initialise the player's own parameters without gradients. Initialise both players
+        // here, from the config's seed, so that training never depends on what touches them
+        // first.
+        device.seed(config.seed);
+        initialise(&generator);
+        initialise(&discriminator);
         let sampler = BatchSampler::new(data.len(), config.batch_size, config.seed)?;
         Ok(Self {
             g_rule: LearningRule::new(config.g_optimizer),
@@ -383,6 +344,17 @@ where
             || c.every_minutes
                 .is_some_and(|m| self.last_checkpoint.elapsed().as_secs_f64() >= m * 60.0)
     }
+}
+
+/// Reads every parameter once, which initialises a lazy one.
+fn initialise<M: Module>(module: &M) {
+    struct Touch;
+    impl ModuleVisitor for Touch {
+        fn visit_float<const R: usize>(&mut self, param: &Param<Tensor<R>>) {
+            let _ = param.val();
+        }
+    }
+    module.visit(&mut Touch);
 }
 
 /// Checks that the players agree on conditioning, and that a conditional pair has labels.

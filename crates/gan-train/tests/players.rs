@@ -276,3 +276,24 @@ fn a_conditional_pair_puts_each_class_in_its_own_mode() {
         );
     }
 }
+
+/// Burn initialises parameters lazily and shares that state between clones: a frozen copy of
+/// D made before D's first forward pass (as a generator update first makes one) must not
+/// leave D's own parameters without gradients.
+#[test]
+fn a_generator_update_first_does_not_freeze_the_discriminator() {
+    let _rng = rng_lock();
+    let device = cpu();
+    let mut t = conv_trainer(&device);
+    t.generator_update().unwrap();
+    let d0 = params(t.discriminator());
+    t.discriminator_update().unwrap();
+    assert_ne!(
+        params(t.discriminator()),
+        d0,
+        "D did not move after G's update came first"
+    );
+    let g0 = params(t.generator());
+    t.generator_update().unwrap();
+    assert_ne!(params(t.generator()), g0, "G did not move");
+}
