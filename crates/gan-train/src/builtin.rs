@@ -98,10 +98,7 @@ impl MlpTrainer {
         data: Dataset,
         device: &Device,
     ) -> Result<(Self, ResumeInfo)> {
-        let config = read_run_config::<ModelConfig>(run_dir)?;
-        let mut trainer = Self::mlp(&config, data, device)?;
-        let info = trainer.resume_run(run_dir)?;
-        Ok((trainer, info))
+        resume_builtin(run_dir, data, device, Self::mlp)
     }
 }
 
@@ -171,11 +168,25 @@ impl DcganTrainer {
         data: Dataset,
         device: &Device,
     ) -> Result<(Self, ResumeInfo)> {
-        let config = read_run_config::<ModelConfig>(run_dir)?;
-        let mut trainer = Self::dcgan(&config, data, device)?;
-        let info = trainer.resume_run(run_dir)?;
-        Ok((trainer, info))
+        resume_builtin(run_dir, data, device, Self::dcgan)
     }
+}
+
+/// A trainer built by `build` from `run_dir`'s config, continued from its newest checkpoint.
+fn resume_builtin<G, Dm, const D: usize>(
+    run_dir: &Path,
+    data: Dataset,
+    device: &Device,
+    build: fn(&RunConfig, Dataset, &Device) -> Result<Trainer<G, Dm, D>>,
+) -> Result<(Trainer<G, Dm, D>, ResumeInfo)>
+where
+    G: GanGenerator<D>,
+    Dm: gan_nn::GanDiscriminator<D>,
+{
+    let config = read_run_config::<ModelConfig>(run_dir)?;
+    let mut trainer = build(&config, data, device)?;
+    let info = trainer.resume_run(run_dir)?;
+    Ok((trainer, info))
 }
 
 fn dcgan_players(

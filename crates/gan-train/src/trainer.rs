@@ -104,7 +104,7 @@ where
     Dm: GanDiscriminator<D>,
 {
     /// A trainer in memory (no run directory, no checkpoints) for players built on `device`
-    /// (plain or autodiff: training uses its autodiff form). The learning rules come from the
+    /// (plain or autodiff: the players are forked to its autodiff form). The learning rules come from the
     /// config and the loss from its `generator_loss`; [`Trainer::with_rules`] and
     /// [`Trainer::with_loss`] replace them. A conditional pair (`condition_dim > 0`) is
     /// trained on the data's labels, one-hot.
@@ -141,6 +141,9 @@ where
         // initialise the player's own parameters without gradients. Initialise both players
         // here, from the config's seed, so that training never depends on what touches them
         // first.
+        // Players built on a plain device train on its autodiff form (a parameter not yet
+        // initialised is only told where to initialise: no random draw).
+        let (generator, discriminator) = (generator.fork(&device), discriminator.fork(&device));
         device.seed(config.seed);
         initialise(&generator);
         initialise(&discriminator);
