@@ -141,12 +141,14 @@ where
         // initialise the player's own parameters without gradients. Initialise both players
         // here, from the config's seed, so that training never depends on what touches them
         // first.
-        // Players built on a plain device train on its autodiff form (a parameter not yet
-        // initialised is only told where to initialise: no random draw).
+        // Players built on a plain device train on its autodiff form: forked there (a
+        // parameter not yet initialised is only told where to initialise: no random draw),
+        // initialised from the config's seed, then given gradients if they have none (Burn
+        // treats a module built on a plain device as a validation copy).
         let (generator, discriminator) = (generator.fork(&device), discriminator.fork(&device));
         device.seed(config.seed);
-        initialise(&generator);
-        initialise(&discriminator);
+        let generator = with_gradients(initialise(generator));
+        let discriminator = with_gradients(initialise(discriminator));
         let sampler = BatchSampler::new(data.len(), config.batch_size, config.seed)?;
         Ok(Self {
             g_rule: LearningRule::new(config.g_optimizer),
@@ -350,7 +352,7 @@ where
 }
 
 /// Reads every parameter once, which initialises a lazy one.
-fn initialise<M: Module>(module: &M) {
+fn initialise<M: Module>(module: M) -> M {
     struct Touch;
     impl ModuleVisitor for Touch {
         fn visit_float<const R: usize>(&mut self, param: &Param<Tensor<R>>) {
@@ -358,6 +360,20 @@ fn initialise<M: Module>(module: &M) {
         }
     }
     module.visit(&mut Touch);
+    module
+}
+
+/// `module`, or its training form when none of its parameters takes a gradient.
+fn with_gradients<M: Module>(module: M) -> M {
+    struct AnyTracked(bool);
+    impl ModuleVisitor for AnyTracked {
+        fn visit_float<const R: usize>(&mut self, param: &Param<Tensor<R>>) {
+            self.0 |= param.val().is_require_grad();
+        }
+    }
+    let mut tracked = AnyTracked(false);
+    module.visit(&mut tracked);
+    if tracked.0 { module } else { module.train() }
 }
 
 /// Checks that the players agree on conditioning, and that a conditional pair has labels.
