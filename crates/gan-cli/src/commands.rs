@@ -30,20 +30,38 @@ pub struct EvalArgs {
     /// Seed of the generator's noise.
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// Validation samples (.npy or IDX) for a run on other data than MNIST: σ is chosen on
+    /// them.
+    #[arg(long, requires = "test")]
+    valid: Option<PathBuf>,
+    /// Test samples (.npy or IDX) for a run on other data than MNIST.
+    #[arg(long, requires = "valid")]
+    test: Option<PathBuf>,
     #[command(flatten)]
     device: DeviceArgs,
 }
 
 pub fn eval(a: EvalArgs) -> Result<(), CliError> {
+    if a.samples == 0 || a.test_rows == 0 {
+        return Err(CliError::Usage(
+            "--samples and --test-rows must be positive".into(),
+        ));
+    }
     let device = a.device.device()?;
     let config = read_run(&a.run_dir)?;
     let g = gan_train::load_generator(&a.run_dir, &device)?;
-    let mnist = a.data.mnist()?;
+    let (valid, test) = match a.valid.as_deref().zip(a.test.as_deref()) {
+        Some((v, t)) => (read_matrix(v)?, read_matrix(t)?),
+        None => {
+            let mnist = a.data.mnist()?;
+            (mnist.valid, mnist.test)
+        }
+    };
     device.seed(a.seed);
     let condition = cycled_classes(a.samples, g.condition_dim(), &device);
     let samples = generate(&g, config.train.noise, a.samples, condition, &device);
-    let valid = mnist.valid.to_tensor(&device);
-    let test = mnist.test.head(a.test_rows).to_tensor(&device);
+    let valid = valid.to_tensor(&device);
+    let test = test.head(a.test_rows).to_tensor(&device);
     let report = ParzenEvaluator::new(ParzenConfig {
         n_samples: a.samples,
         ..ParzenConfig::default()

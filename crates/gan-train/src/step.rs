@@ -57,6 +57,8 @@ where
                 read_stats(d_loss, g_loss, real_logits, fake_logits, self.step)?
             }
         };
+        sync_running_state(&self.generator);
+        sync_running_state(&self.discriminator);
         self.step += 1;
         self.window.steps += 1;
         for (s, v) in
@@ -210,6 +212,15 @@ where
             None => d,
         };
     }
+}
+
+/// Folds the step's pending updates of Burn's `RunningState` (batch norm's running
+/// statistics) into their values. Burn merges an update lazily, at the next update or when a
+/// module is made `valid`, while a record reads the merged value only: without this, a
+/// checkpoint would lose the pending update and a resumed run would drift from an uninterrupted
+/// one. `valid` on a clone merges in place, since clones share the state.
+fn sync_running_state<M: burn::module::Module>(module: &M) {
+    let _ = module.clone().valid();
 }
 
 fn check_scalar(value: Tensor<1>, what: &str, step: u64) -> Result<()> {
