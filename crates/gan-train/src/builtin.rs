@@ -43,6 +43,7 @@ pub fn mlp_players(
     data: &Dataset,
     device: &Device,
 ) -> Result<(Generator, Discriminator)> {
+    model.validate()?;
     if data.dim() != model.discriminator.d_input {
         return Err(TrainError::Config(format!(
             "data has {} features but the discriminator takes {}",
