@@ -32,6 +32,7 @@ mod optim;
 mod run;
 mod run_config;
 mod step;
+mod train_loop;
 mod trainer;
 
 pub use builtin::{
@@ -53,4 +54,5 @@ pub use optim::{LearningRule, PylearnMomentum, Velocity};
 pub use run::{ResumeInfo, load_generator_into, read_run_config, resume};
 pub use run_config::{ModelConfig, RunConfig};
 pub use step::{MaxColumnNorm, StepStats};
-pub use trainer::{TrainSummary, Trainer, Until};
+pub use train_loop::{TrainSummary, Until};
+pub use trainer::Trainer;

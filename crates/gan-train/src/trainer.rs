@@ -2,8 +2,6 @@
 //! hooks every N steps. The step itself is in `step.rs`, run-directory I/O in `run.rs`.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use burn::module::{Module, ModuleVisitor, Param};
@@ -12,48 +10,9 @@ use gan_data::{BatchSampler, Dataset};
 use gan_nn::{GanDiscriminator, GanGenerator};
 use gan_objective::{AdversarialLoss, StandardLoss};
 
-use crate::checkpoint::METRICS_FILE;
 use crate::config::TrainConfig;
 use crate::error::{Result, TrainError};
-use crate::hooks::Hook;
-use crate::metrics::{self, MetricsRecord};
 use crate::optim::LearningRule;
-
-/// When [`Trainer::train`] stops. Every limit is optional; the first one reached ends training.
-#[derive(Debug, Clone, Default)]
-pub struct Until {
-    /// Stop once this many steps have been completed in total (counting resumed ones).
-    pub steps: Option<u64>,
-    /// Stop once this many epochs have been completed in total.
-    pub epochs: Option<u64>,
-    /// Stop after this many minutes of this call.
-    pub minutes: Option<f64>,
-    /// Stop when this flag is set (e.g. by a Ctrl-C handler).
-    pub stop: Option<Arc<AtomicBool>>,
-}
-
-impl Until {
-    /// Stop after `steps` total steps.
-    pub fn steps(steps: u64) -> Self {
-        Self {
-            steps: Some(steps),
-            ..Self::default()
-        }
-    }
-}
-
-/// What a call to [`Trainer::train`] did.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TrainSummary {
-    /// Total steps completed.
-    pub step: u64,
-    /// Epochs completed.
-    pub epoch: u64,
-    /// Steps run by this call.
-    pub steps_run: u64,
-    /// The checkpoint written when training stopped, if the trainer has a run directory.
-    pub final_checkpoint: Option<PathBuf>,
-}
 
 #[derive(Default)]
 pub(crate) struct Window {
@@ -136,12 +95,9 @@ where
         } else {
             device.clone().autodiff()
         };
-        // Burn initialises parameters lazily, on first use, and a lazy parameter shares its
-        // state with every clone: a frozen copy (`no_grad`) made before first use would
-        // initialise the player's own parameters without gradients. Initialise both players
-        // here, from the config's seed, so that training never depends on what touches them
-        // first.
-        // Players built on a plain device train on its autodiff form: forked there (a
+        // Burn initialises parameters lazily, and a lazy parameter shares its state with its
+        // clones: a frozen copy (`no_grad`) made before first use would initialise the player's
+        // own parameters without gradients. Players built on a plain device train on its autodiff form: forked there (a
         // parameter not yet initialised is only told where to initialise: no random draw),
         // initialised from the config's seed, then given gradients if they have none (Burn
         // treats a module built on a plain device as a validation copy).
@@ -254,100 +210,6 @@ where
             crate::Schedule::Simultaneous => 1,
         };
         (self.sampler.full_batches() as u64 / per_step).max(1)
-    }
-
-    fn take_record(&mut self) -> MetricsRecord {
-        let n = self.window.steps.max(1) as f64;
-        let [d_loss, g_loss, d_real, d_fake] = self.window.sum.map(|s| s / n);
-        let last = self.step.saturating_sub(1);
-        let record = MetricsRecord {
-            step: self.step,
-            epoch: self.epoch(),
-            wall_time_s: self.elapsed_secs(),
-            learning_rate: self.d_rule.learning_rate_at(last),
-            momentum: self.config.d_optimizer.momentum_at(self.epoch()),
-            d_loss,
-            g_loss,
-            d_real,
-            d_fake,
-            value: -d_loss,
-            steps_averaged: self.window.steps,
-        };
-        self.window = Window::default();
-        record
-    }
-
-    /// Trains until a limit in `until` is reached. Every `log_every` steps a metrics record
-    /// goes to `metrics.jsonl` and to each hook; hooks run at their own cadence; checkpoints
-    /// are written at the configured cadence, and, with a run directory, when training stops.
-    pub fn train(
-        &mut self,
-        until: &Until,
-        hooks: &mut [&mut dyn Hook<G, Dm, D>],
-    ) -> Result<TrainSummary> {
-        let start = Instant::now();
-        let first = self.step;
-        let done = |t: &Self| {
-            until.steps.is_some_and(|s| t.step >= s)
-                || until.epochs.is_some_and(|e| t.epoch() >= e)
-                || until
-                    .minutes
-                    .is_some_and(|m| start.elapsed().as_secs_f64() >= m * 60.0)
-                || until
-                    .stop
-                    .as_ref()
-                    .is_some_and(|f| f.load(Ordering::SeqCst))
-        };
-        while !done(self) {
-            self.step()?;
-            if self.step.is_multiple_of(self.config.log_every) {
-                let record = self.take_record();
-                if let Some(dir) = &self.run_dir {
-                    metrics::append(&dir.join(METRICS_FILE), &record)?;
-                }
-                hooks.iter_mut().for_each(|h| h.on_record(&record));
-            }
-            if self.run_dir.is_some() && self.checkpoint_due() {
-                self.checkpoint_with_hooks(hooks)?;
-            }
-            for hook in hooks.iter_mut() {
-                if hook
-                    .every()
-                    .is_some_and(|n| n > 0 && self.step.is_multiple_of(n))
-                {
-                    let step = self.step;
-                    hook.on_step(self)
-                        .map_err(|source| TrainError::Hook { step, source })?;
-                }
-            }
-        }
-        let final_checkpoint = match &self.run_dir {
-            Some(_) if self.step > first => Some(self.checkpoint_with_hooks(hooks)?),
-            _ => None,
-        };
-        Ok(TrainSummary {
-            step: self.step,
-            epoch: self.epoch(),
-            steps_run: self.step - first,
-            final_checkpoint,
-        })
-    }
-
-    fn checkpoint_with_hooks(&mut self, hooks: &mut [&mut dyn Hook<G, Dm, D>]) -> Result<PathBuf> {
-        let path = self.save_checkpoint()?;
-        for hook in hooks.iter_mut() {
-            let step = self.step;
-            hook.on_checkpoint(self, &path)
-                .map_err(|source| TrainError::Hook { step, source })?;
-        }
-        Ok(path)
-    }
-
-    fn checkpoint_due(&self) -> bool {
-        let c = &self.config.checkpoint;
-        c.every_steps.is_some_and(|n| self.step.is_multiple_of(n))
-            || c.every_minutes
-                .is_some_and(|m| self.last_checkpoint.elapsed().as_secs_f64() >= m * 60.0)
     }
 }
 
