@@ -3,75 +3,15 @@
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
-use gan_parzen::{ParzenConfig, ParzenEvaluator, ParzenReport};
+use gan_parzen::{ParzenEvaluator, ParzenReport};
 
+use crate::DeviceArgs;
 use crate::error::CliError;
 use crate::images::write_image_grid;
 use crate::inputs::{cycled_classes, from_host, generate, host, read_matrix, read_run};
 use crate::plots::RunCurves;
-use crate::{DataArgs, DeviceArgs};
 
-#[derive(Args, Debug)]
-pub struct EvalArgs {
-    /// The run to evaluate (its newest valid checkpoint).
-    #[arg(long)]
-    run_dir: PathBuf,
-    #[command(flatten)]
-    data: DataArgs,
-    /// Print the report as JSON.
-    #[arg(long)]
-    json: bool,
-    /// Generator samples in the density estimate (the paper: 10,000).
-    #[arg(long, default_value_t = 10_000)]
-    samples: usize,
-    /// Test rows evaluated (the paper: all 10,000).
-    #[arg(long, default_value_t = 10_000)]
-    test_rows: usize,
-    /// Seed of the generator's noise.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
-    /// Validation samples (.npy or IDX) for a run on other data than MNIST: σ is chosen on
-    /// them.
-    #[arg(long, requires = "test")]
-    valid: Option<PathBuf>,
-    /// Test samples (.npy or IDX) for a run on other data than MNIST.
-    #[arg(long, requires = "valid")]
-    test: Option<PathBuf>,
-    #[command(flatten)]
-    device: DeviceArgs,
-}
-
-pub fn eval(a: EvalArgs) -> Result<(), CliError> {
-    if a.samples == 0 || a.test_rows == 0 {
-        return Err(CliError::Usage(
-            "--samples and --test-rows must be positive".into(),
-        ));
-    }
-    let device = a.device.device()?;
-    let config = read_run(&a.run_dir)?;
-    let g = gan_train::load_generator(&a.run_dir, &device)?;
-    let (valid, test) = match a.valid.as_deref().zip(a.test.as_deref()) {
-        Some((v, t)) => (read_matrix(v)?, read_matrix(t)?),
-        None => {
-            let mnist = a.data.mnist()?;
-            (mnist.valid, mnist.test)
-        }
-    };
-    device.seed(a.seed);
-    let condition = cycled_classes(a.samples, g.condition_dim(), &device);
-    let samples = generate(&g, config.train.noise, a.samples, condition, &device);
-    let valid = valid.to_tensor(&device);
-    let test = test.head(a.test_rows).to_tensor(&device);
-    let report = ParzenEvaluator::new(ParzenConfig {
-        n_samples: a.samples,
-        ..ParzenConfig::default()
-    })
-    .evaluate(&samples, &valid, &test)?;
-    print_report(&report, a.json);
-    Ok(())
-}
-
-fn print_report(report: &ParzenReport, json: bool) {
+pub fn print_report(report: &ParzenReport, json: bool) {
     if json {
         println!(
             "{}",

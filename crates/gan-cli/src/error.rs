@@ -15,6 +15,9 @@ pub enum CliError {
     /// The evaluator.
     #[error(transparent)]
     Parzen(#[from] gan_parzen::ParzenError),
+    /// The sample-quality metrics.
+    #[error(transparent)]
+    Metrics(#[from] gan_metrics::MetricsError),
     /// Model configs.
     #[error(transparent)]
     Model(#[from] gan_nn::NnError),

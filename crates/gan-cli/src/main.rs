@@ -1,13 +1,17 @@
 //! `gan`: train, evaluate, sample and interpolate the generative adversarial nets of
 //! Goodfellow et al. (2014). Run `gan --help` and `gan <command> --help`.
 
+mod classifier;
 mod commands;
 mod data;
 mod error;
+mod eval;
 mod hooks;
 mod images;
 mod inputs;
+mod metrics;
 mod plots;
+mod quality;
 mod train;
 
 use std::path::PathBuf;
@@ -34,8 +38,9 @@ struct Cli {
 enum Command {
     /// Train a GAN (the paper's MNIST preset or a JSON config), with checkpoints and resume.
     Train(train::TrainArgs),
-    /// Evaluate a run's generator with the paper's Parzen-window protocol (Table 1).
-    Eval(commands::EvalArgs),
+    /// Evaluate a run's generator: the paper's Parzen-window protocol (Table 1), FID, KID,
+    /// precision/recall, class measures, memorisation.
+    Eval(eval::EvalArgs),
     /// The Parzen-window evaluator on arrays from files (.npy or IDX).
     Parzen(commands::ParzenArgs),
     /// Draw a grid of samples from a run's generator (Figure 2).
@@ -46,6 +51,13 @@ enum Command {
     Export(commands::ExportArgs),
     /// Plot a run's losses, D outputs and Parzen log-likelihood over training (PNG).
     Plot(commands::PlotArgs),
+    /// FID, KID, precision/recall, density/coverage (and class measures, memorisation) of
+    /// samples against reference rows, from files.
+    Metrics(metrics::MetricsArgs),
+    /// Mode coverage of 2-D samples on the ring of 8 or the grid of 25 Gaussians.
+    Modes(metrics::ModesArgs),
+    /// Train the MNIST classifier whose features `metrics` and `eval --metrics` compare.
+    Classifier(classifier::ClassifierArgs),
 }
 
 /// Options shared by every command that computes.
@@ -69,12 +81,15 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Train(a) => train::train(a),
-        Command::Eval(a) => commands::eval(a),
+        Command::Eval(a) => eval::eval(a),
         Command::Parzen(a) => commands::parzen(a),
         Command::Sample(a) => commands::sample(a),
         Command::Interpolate(a) => commands::interpolate(a),
         Command::Export(a) => commands::export(a),
         Command::Plot(a) => commands::plot(a),
+        Command::Metrics(a) => metrics::metrics(a),
+        Command::Modes(a) => metrics::modes(a),
+        Command::Classifier(a) => classifier::classifier(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -31,6 +31,7 @@ mod dataset;
 mod error;
 mod idx;
 mod images;
+mod mixture2d;
 mod mnist;
 mod npy;
 pub mod toy;
@@ -41,6 +42,7 @@ pub use dataset::Dataset;
 pub use error::{DataError, Result};
 pub use idx::{IdxArray, IdxType, parse_idx_bytes, read_idx};
 pub use images::{read_array, read_array_with_labels, read_image_dir};
+pub use mixture2d::Mixture2d;
 pub use mnist::{
     DATA_DIR_ENV, DEFAULT_MNIST_MIRROR, MIRROR_ENV, MNIST_DIR_ENV, MNIST_FILES, Mnist, MnistFile,
     default_data_dir, download_missing, mnist_dir_from_env, read_labelled_images, sha256_file,

@@ -34,12 +34,12 @@ pub trait ToyDistribution {
     }
 }
 
-fn normal_log_pdf(x: f64, mean: f64, std: f64) -> f64 {
+pub(crate) fn normal_log_pdf(x: f64, mean: f64, std: f64) -> f64 {
     let z = (x - mean) / std;
     -0.5 * z * z - std.ln() - 0.5 * (2.0 * PI).ln()
 }
 
-fn log_sum_exp(values: impl Iterator<Item = f64>) -> f64 {
+pub(crate) fn log_sum_exp(values: impl Iterator<Item = f64>) -> f64 {
     let v: Vec<f64> = values.collect();
     let m = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
     if m == f64::NEG_INFINITY {

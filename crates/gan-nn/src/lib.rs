@@ -12,7 +12,9 @@
 //! - [`GanGenerator`], [`GanDiscriminator`]: the players as traits; any Burn module that
 //!   implements them trains with `gan-train`. [`MlpGanConfig`] builds the paper's pair,
 //!   [`DcganConfig`] a DCGAN-style convolutional one.
+//! - [`ImageClassifier`]: a LeNet-style classifier, the feature network of the MNIST metrics.
 
+mod classifier;
 mod dcgan;
 mod discriminator;
 mod dropout;
@@ -23,6 +25,7 @@ mod mlp;
 mod noise;
 mod players;
 
+pub use classifier::{ImageClassifier, ImageClassifierConfig};
 pub use dcgan::{DcganConfig, DcganDiscriminator, DcganGenerator};
 pub use discriminator::{Discriminator, DiscriminatorConfig, DropoutMasks, MaxoutLayerConfig};
 pub use dropout::{InputDropout, InputDropoutConfig};

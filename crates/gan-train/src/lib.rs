@@ -23,6 +23,7 @@
 
 mod builtin;
 mod checkpoint;
+mod classifier;
 mod config;
 mod error;
 mod export;
@@ -42,6 +43,10 @@ pub use checkpoint::{
     CONFIG_FILE, CheckpointFiles, CheckpointState, D_OPTIMIZER_FILE, DISCRIMINATOR_FILE,
     G_OPTIMIZER_FILE, GENERATOR_FILE, LoadedCheckpoint, METRICS_FILE, list_checkpoints,
     load_latest, load_module, save_checkpoint, write_atomic,
+};
+pub use classifier::{
+    CLASSIFIER_FILE, CLASSIFIER_MANIFEST, ClassifierManifest, ClassifierTraining,
+    classifier_accuracy, classifier_outputs, load_classifier, save_classifier, train_classifier,
 };
 pub use config::{
     CheckpointConfig, GeneratorMasks, MomentumCount, OptimizerConfig, Schedule, TrainConfig,

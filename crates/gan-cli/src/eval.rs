@@ -1,0 +1,134 @@
+//! `gan eval`: a run's generator against the test set, with the paper's Parzen protocol and
+//! the sample-quality metrics.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use gan_data::Dataset;
+use gan_parzen::{ParzenConfig, ParzenEvaluator, ParzenReport};
+use serde::Serialize;
+
+use crate::commands::print_report;
+use crate::error::CliError;
+use crate::inputs::{cycled_classes, generate, host, read_matrix, read_run};
+use crate::metrics::FeatureArgs;
+use crate::quality::{self, FeatureSpace, Metric, QualityReport};
+use crate::{DataArgs, DeviceArgs};
+
+#[derive(Args, Debug)]
+pub struct EvalArgs {
+    /// The run to evaluate (its newest valid checkpoint).
+    #[arg(long)]
+    run_dir: PathBuf,
+    #[command(flatten)]
+    data: DataArgs,
+    /// Which measures (comma-separated): parzen, fid, kid, prdc, classes, memorisation or all.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "parzen")]
+    metrics: Vec<Metric>,
+    #[command(flatten)]
+    features: FeatureArgs,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+    /// Generator samples (the paper's Parzen estimate: 10,000).
+    #[arg(long, default_value_t = 10_000)]
+    samples: usize,
+    /// Test rows evaluated (the paper: all 10,000).
+    #[arg(long, default_value_t = 10_000)]
+    test_rows: usize,
+    /// Seed of the generator's noise.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Validation samples (.npy or IDX) for a run on other data than MNIST: σ is chosen on
+    /// them.
+    #[arg(long, requires = "test")]
+    valid: Option<PathBuf>,
+    /// Test samples (.npy or IDX) for a run on other data than MNIST.
+    #[arg(long, requires = "valid")]
+    test: Option<PathBuf>,
+    /// Training rows (.npy or IDX) for memorisation on other data than MNIST.
+    #[arg(long, requires = "test")]
+    train: Option<PathBuf>,
+    #[command(flatten)]
+    device: DeviceArgs,
+}
+
+/// The JSON of `gan eval` with more than Parzen: the metrics' keys, and Parzen's report.
+#[derive(Serialize)]
+struct EvalReport {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    parzen: Option<ParzenReport>,
+    #[serde(flatten)]
+    quality: QualityReport,
+}
+
+pub fn eval(a: EvalArgs) -> Result<(), CliError> {
+    if a.samples == 0 || a.test_rows == 0 {
+        return Err(CliError::Usage(
+            "--samples and --test-rows must be positive".into(),
+        ));
+    }
+    let mut metrics = quality::expand(&a.metrics);
+    let device = a.device.device()?;
+    let config = read_run(&a.run_dir)?;
+    let g = gan_train::load_generator(&a.run_dir, &device)?;
+    let (valid, test, train) = match a.valid.as_deref().zip(a.test.as_deref()) {
+        Some((v, t)) => {
+            let train = a.train.as_deref().map(read_matrix).transpose()?;
+            if train.is_none() && a.metrics.contains(&Metric::All) {
+                metrics.remove(&Metric::Memorisation);
+            }
+            (read_matrix(v)?, read_matrix(t)?, train)
+        }
+        None => {
+            let mnist = a.data.mnist()?;
+            (mnist.valid, mnist.test, Some(mnist.train))
+        }
+    };
+    device.seed(a.seed);
+    let condition = cycled_classes(a.samples, g.condition_dim(), &device);
+    let samples = generate(&g, config.train.noise, a.samples, condition, &device);
+    let test = test.head(a.test_rows);
+    let parzen = if metrics.remove(&Metric::Parzen) {
+        let report = ParzenEvaluator::new(ParzenConfig {
+            n_samples: a.samples,
+            ..ParzenConfig::default()
+        })
+        .evaluate(
+            &samples,
+            &valid.to_tensor(&device),
+            &test.to_tensor(&device),
+        )?;
+        Some(report)
+    } else {
+        None
+    };
+    if metrics.is_empty() {
+        let report = parzen.expect("Parzen was the only measure");
+        print_report(&report, a.json);
+        return Ok(());
+    }
+    let d = samples.dims()[1];
+    let samples = Dataset::new(host(samples), vec![d], None)?;
+    let mnist_shaped = g.sample_shape().iter().product::<usize>() == 784;
+    let default = if mnist_shaped {
+        FeatureSpace::Mnist
+    } else {
+        FeatureSpace::Raw
+    };
+    let options = a.features.options(default, a.seed)?;
+    let quality = quality::compute(&metrics, &samples, &test, train.as_ref(), &options, &device)?;
+    if a.json {
+        let report = EvalReport { parzen, quality };
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).expect("serialises")
+        );
+    } else {
+        if let Some(report) = &parzen {
+            print_report(report, false);
+        }
+        quality::print(&quality, false);
+    }
+    Ok(())
+}

@@ -1,0 +1,183 @@
+//! `gan metrics` (FID, KID, precision/recall, density/coverage, class measures and
+//! memorisation on arrays) and `gan modes` (mode coverage on the 2-D mixtures).
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use gan_data::Mixture2d;
+use gan_metrics::{Rows, mode_coverage};
+
+use crate::DeviceArgs;
+use crate::error::CliError;
+use crate::inputs::read_matrix;
+use crate::quality::{self, FeatureSpace, Metric, QualityOptions};
+
+/// The feature-space options `gan metrics` and `gan eval` share.
+#[derive(Args, Debug, Clone)]
+pub struct FeatureArgs {
+    /// Feature space of FID, KID and the k-NN measures: `raw` (the arrays) or `mnist` (the
+    /// MNIST classifier's 128 features; `gan eval` uses it for MNIST-shaped runs by default).
+    #[arg(long, value_enum)]
+    pub features: Option<FeatureSpace>,
+    /// Directory of the MNIST classifier.
+    #[arg(
+        long,
+        default_value = "models/mnist-classifier",
+        env = "GAN_CLASSIFIER"
+    )]
+    pub classifier: PathBuf,
+    /// Neighbourhood size k of precision, recall, density and coverage.
+    #[arg(long, default_value_t = 5)]
+    pub k: usize,
+    /// Also report KID as mean ± sd over this many random subsets (torch-fidelity: 100).
+    #[arg(long)]
+    pub kid_subsets: Option<usize>,
+    /// Rows per KID subset (torch-fidelity: 1,000; fewer when a set is smaller).
+    #[arg(long, default_value_t = 1000)]
+    pub kid_subset_size: usize,
+}
+
+impl FeatureArgs {
+    /// The options, with `default` as the feature space when none is given.
+    pub fn options(&self, default: FeatureSpace, seed: u64) -> Result<QualityOptions, CliError> {
+        if self.k == 0 {
+            return Err(CliError::Usage("--k must be at least 1".into()));
+        }
+        Ok(QualityOptions {
+            features: self.features.unwrap_or(default),
+            classifier: self.classifier.clone(),
+            k: self.k,
+            kid_subsets: self.kid_subsets.map(|n| (n, self.kid_subset_size)),
+            seed,
+        })
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct MetricsArgs {
+    /// Generated samples (.npy or IDX), one per row.
+    #[arg(long)]
+    samples: PathBuf,
+    /// Reference rows (.npy or IDX): the real data, e.g. the test set.
+    #[arg(long)]
+    reference: PathBuf,
+    /// Training rows (.npy or IDX) for memorisation, the reference acting as held-out rows.
+    #[arg(long)]
+    train: Option<PathBuf>,
+    /// Which metrics (comma-separated); the class measures need the MNIST classifier.
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "fid,kid,prdc"
+    )]
+    metrics: Vec<Metric>,
+    #[command(flatten)]
+    features: FeatureArgs,
+    /// Seed of the KID subsets.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    device: DeviceArgs,
+}
+
+pub fn metrics(a: MetricsArgs) -> Result<(), CliError> {
+    let mut metrics = quality::expand(&a.metrics);
+    if metrics.remove(&Metric::Parzen) && !a.metrics.contains(&Metric::All) {
+        return Err(CliError::Usage(
+            "Parzen needs validation rows to choose σ: use `gan parzen` or `gan eval`".into(),
+        ));
+    }
+    if a.train.is_none() && a.metrics.contains(&Metric::All) {
+        metrics.remove(&Metric::Memorisation);
+    }
+    let device = a.device.device()?;
+    let samples = read_matrix(&a.samples)?;
+    let reference = read_matrix(&a.reference)?;
+    let train = a.train.as_deref().map(read_matrix).transpose()?;
+    let options = a.features.options(FeatureSpace::Raw, a.seed)?;
+    let report = quality::compute(
+        &metrics,
+        &samples,
+        &reference,
+        train.as_ref(),
+        &options,
+        &device,
+    )?;
+    quality::print(&report, a.json);
+    Ok(())
+}
+
+/// A standard 2-D mixture of the mode-collapse literature.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum MixtureArg {
+    /// 8 Gaussians on a circle of radius 2, σ = 0.02.
+    Ring8,
+    /// 25 Gaussians at {−4, −2, 0, 2, 4}², σ = 0.05.
+    Grid25,
+}
+
+impl MixtureArg {
+    /// The mixture's centres and common standard deviation.
+    pub fn mixture(self) -> Mixture2d {
+        match self {
+            MixtureArg::Ring8 => Mixture2d::ring8(),
+            MixtureArg::Grid25 => Mixture2d::grid25(),
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct ModesArgs {
+    /// 2-D samples (.npy, `[n, 2]`).
+    #[arg(long)]
+    samples: PathBuf,
+    /// The mixture the samples should cover.
+    #[arg(long, value_enum)]
+    mixture: MixtureArg,
+    /// High-quality samples a mode needs to count as covered.
+    #[arg(long, default_value_t = 20)]
+    min_count: usize,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn modes(a: ModesArgs) -> Result<(), CliError> {
+    let samples = read_matrix(&a.samples)?;
+    let mixture = a.mixture.mixture();
+    let rows = Rows::from_f32(
+        "the samples",
+        samples.features(),
+        samples.len(),
+        samples.dim(),
+    )?;
+    let centres = mixture
+        .centres()
+        .iter()
+        .flat_map(|&(x, y)| [x, y])
+        .collect();
+    let centres = Rows::new("the centres", centres, mixture.centres().len(), 2)?;
+    let report = mode_coverage(&rows, &centres, mixture.std(), a.min_count)?;
+    if a.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).expect("serialises")
+        );
+    } else {
+        println!(
+            "{} of {} modes covered (at least {} high-quality samples each); {} of {} samples ({:.1} %) within 3σ of a centre",
+            report.modes_covered,
+            report.modes,
+            report.min_count,
+            report.high_quality,
+            report.samples,
+            100.0 * report.high_quality_fraction
+        );
+        println!("per mode: {:?}", report.counts);
+    }
+    Ok(())
+}

@@ -1,0 +1,88 @@
+//! Memorisation: how close generated samples come to the training set, against how close
+//! unseen test images come to it (the number behind Figure 2's nearest-neighbour column).
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Result;
+use crate::products::nearest_rows;
+use crate::rows::{Rows, at_least, same_dim};
+
+/// Distances to the nearest training row, for samples and for held-out rows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Memorisation {
+    /// Nearest training row of each sample (index, Euclidean distance).
+    pub sample_nearest: Vec<(usize, f64)>,
+    /// Distance of each held-out row to its nearest training row.
+    pub heldout_distances: Vec<f64>,
+    /// Summary of both distributions.
+    pub summary: MemorisationSummary,
+}
+
+/// Mean, median and quantiles of the two distance distributions, and their ratios: a ratio
+/// well below 1 means samples sit closer to training images than new images do (copying).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MemorisationSummary {
+    /// Mean distance of a sample to its nearest training row.
+    pub sample_mean: f64,
+    /// Mean distance of a held-out row to its nearest training row.
+    pub heldout_mean: f64,
+    /// Median of the samples' distances.
+    pub sample_median: f64,
+    /// Median of the held-out rows' distances.
+    pub heldout_median: f64,
+    /// `sample_mean / heldout_mean`.
+    pub mean_ratio: f64,
+    /// `sample_median / heldout_median`.
+    pub median_ratio: f64,
+    /// Share of samples closer to a training row than the closest 1 % of held-out rows are.
+    pub closer_than_heldout_p01: f64,
+}
+
+/// Nearest training rows of `samples` and of `heldout` (each at least one row).
+pub fn memorisation(samples: &Rows, train: &Rows, heldout: &Rows) -> Result<Memorisation> {
+    same_dim("memorisation", samples, train)?;
+    same_dim("memorisation", heldout, train)?;
+    at_least("memorisation", "the samples", samples, 1)?;
+    at_least("memorisation", "the training rows", train, 1)?;
+    at_least("memorisation", "the held-out rows", heldout, 1)?;
+    let sample_nearest = nearest_rows(samples, train);
+    let heldout_distances: Vec<f64> = nearest_rows(heldout, train).iter().map(|n| n.1).collect();
+    let sample_distances: Vec<f64> = sample_nearest.iter().map(|n| n.1).collect();
+    let (sample_mean, heldout_mean) = (mean(&sample_distances), mean(&heldout_distances));
+    let (sample_median, heldout_median) = (
+        quantile(&sample_distances, 0.5),
+        quantile(&heldout_distances, 0.5),
+    );
+    let p01 = quantile(&heldout_distances, 0.01);
+    let closer = sample_distances.iter().filter(|&&d| d < p01).count();
+    Ok(Memorisation {
+        summary: MemorisationSummary {
+            sample_mean,
+            heldout_mean,
+            sample_median,
+            heldout_median,
+            mean_ratio: sample_mean / heldout_mean,
+            median_ratio: sample_median / heldout_median,
+            closer_than_heldout_p01: closer as f64 / sample_distances.len() as f64,
+        },
+        sample_nearest,
+        heldout_distances,
+    })
+}
+
+fn mean(values: &[f64]) -> f64 {
+    values.iter().sum::<f64>() / values.len() as f64
+}
+
+/// The q-quantile with linear interpolation between order statistics (numpy's default); NaN
+/// for no values.
+pub fn quantile(values: &[f64], q: f64) -> f64 {
+    let mut sorted = values.to_vec();
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    sorted.sort_by(f64::total_cmp);
+    let position = q.clamp(0.0, 1.0) * (sorted.len() - 1) as f64;
+    let (low, high) = (position.floor() as usize, position.ceil() as usize);
+    sorted[low] + (sorted[high] - sorted[low]) * (position - low as f64)
+}
