@@ -48,13 +48,17 @@ fn every_command_has_help() {
         ("interpolate", "--steps"),
         ("plot", "--out"),
         ("export", "--precision"),
+        ("metrics", "--kid-subsets"),
+        ("modes", "--mixture"),
+        ("classifier", "--epochs"),
     ] {
         let out = gan().args([cmd, "--help"]).output().unwrap();
         assert!(out.status.success());
         let text = String::from_utf8_lossy(&out.stdout);
-        // Every command that computes on a device takes --backend (plot only reads logs).
+        // Every command that computes on a device takes --backend (plot reads logs, modes
+        // computes in float64 on the host).
         assert!(
-            text.contains(flag) && (cmd == "plot" || text.contains("--backend")),
+            text.contains(flag) && (["plot", "modes"].contains(&cmd) || text.contains("--backend")),
             "{cmd}: {text}"
         );
     }

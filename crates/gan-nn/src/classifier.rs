@@ -18,7 +18,7 @@ use crate::error::{NnError, nonzero};
 /// Configuration of an [`ImageClassifier`].
 #[derive(Config, Debug)]
 pub struct ImageClassifierConfig {
-    /// Image shape `[channels, height, width]`; height and width at least 12.
+    /// Image shape `[channels, height, width]`; height and width at least 16.
     #[config(default = "[1, 28, 28]")]
     pub image: [usize; 3],
     /// Number of classes.
@@ -61,9 +61,9 @@ impl ImageClassifierConfig {
                 self.classes
             )));
         }
-        if h < 12 || w < 12 {
+        if h < 16 || w < 16 {
             return Err(NnError::Invalid(format!(
-                "the classifier needs images of at least 12×12, got {h}×{w}"
+                "the classifier needs images of at least 16×16, got {h}×{w}"
             )));
         }
         if !(0.0..1.0).contains(&self.dropout) {
