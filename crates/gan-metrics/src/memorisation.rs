@@ -36,7 +36,14 @@ pub struct MemorisationSummary {
     pub median_ratio: f64,
     /// Share of samples closer to a training row than the closest 1 % of held-out rows are.
     pub closer_than_heldout_p01: f64,
+    /// The samples' distances at the [`QUANTILES`].
+    pub sample_quantiles: [f64; 5],
+    /// The held-out rows' distances at the [`QUANTILES`].
+    pub heldout_quantiles: [f64; 5],
 }
+
+/// The quantiles the summary gives of both distance distributions: 5, 25, 50, 75 and 95 %.
+pub const QUANTILES: [f64; 5] = [0.05, 0.25, 0.5, 0.75, 0.95];
 
 /// Nearest training rows of `samples` and of `heldout` (each at least one row).
 pub fn memorisation(samples: &Rows, train: &Rows, heldout: &Rows) -> Result<Memorisation> {
@@ -64,6 +71,8 @@ pub fn memorisation(samples: &Rows, train: &Rows, heldout: &Rows) -> Result<Memo
             mean_ratio: sample_mean / heldout_mean,
             median_ratio: sample_median / heldout_median,
             closer_than_heldout_p01: closer as f64 / sample_distances.len() as f64,
+            sample_quantiles: QUANTILES.map(|q| quantile(&sample_distances, q)),
+            heldout_quantiles: QUANTILES.map(|q| quantile(&heldout_distances, q)),
         },
         sample_nearest,
         heldout_distances,

@@ -97,6 +97,8 @@ def memorisation(samples, train, test):
     return {"sample_mean": float(ds.mean()), "test_mean": float(dt.mean()),
             "sample_median": float(np.median(ds)), "test_median": float(np.median(dt)),
             "closer_than_test_p01": float((ds < np.quantile(dt, 0.01)).mean()),
+            "sample_quantiles": np.quantile(ds, [0.05, 0.25, 0.5, 0.75, 0.95]).tolist(),
+            "test_quantiles": np.quantile(dt, [0.05, 0.25, 0.5, 0.75, 0.95]).tolist(),
             "nearest_of_first_sample": int(cdist(samples[:1], train).argmin())}
 
 
