@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{MetricsError, Result};
 use crate::rows::{Rows, at_least};
+use crate::stats::mean_and_std;
 
 /// exp(E_x KL(p(y|x) ‖ p(y))) per split, with its spread.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -67,13 +68,8 @@ pub fn class_score(probabilities: &Rows, splits: usize) -> Result<ClassScore> {
             (kl / part.len() as f64).exp()
         })
         .collect();
-    let mean = scores.iter().sum::<f64>() / splits as f64;
-    let variance = scores.iter().map(|s| (s - mean) * (s - mean)).sum::<f64>() / splits as f64;
-    Ok(ClassScore {
-        mean,
-        std: variance.sqrt(),
-        splits,
-    })
+    let (mean, std) = mean_and_std(&scores);
+    Ok(ClassScore { mean, std, splits })
 }
 
 /// Number of rows whose most probable class is each class (the first on ties).

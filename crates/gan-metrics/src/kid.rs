@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{MetricsError, Result};
 use crate::products::map_product_blocks;
 use crate::rows::{Rows, at_least, same_dim};
+use crate::stats::mean_and_std;
 
 /// KID over all rows of both sets (at least 2 each):
 /// `Σ_{i≠i'} k(xᵢ,xᵢ')/(m(m−1)) + Σ_{j≠j'} k(yⱼ,yⱼ')/(n(n−1)) − 2 Σ k(xᵢ,yⱼ)/(mn)`.
@@ -66,15 +67,10 @@ pub fn kid_subsets(
             kid(&x, &y)
         })
         .collect::<Result<Vec<f64>>>()?;
-    let mean = estimates.iter().sum::<f64>() / subsets as f64;
-    let variance = estimates
-        .iter()
-        .map(|e| (e - mean) * (e - mean))
-        .sum::<f64>()
-        / subsets as f64;
+    let (mean, std) = mean_and_std(&estimates);
     Ok(KidSubsets {
         mean,
-        std: variance.sqrt(),
+        std,
         subsets,
         subset_size: size,
     })

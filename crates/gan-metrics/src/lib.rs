@@ -32,12 +32,14 @@ mod modes;
 mod prdc;
 mod products;
 mod rows;
+mod stats;
 
 pub use classes::{ClassScore, class_histogram, class_score};
 pub use error::{MetricsError, Result};
 pub use fid::{GaussianStats, fid, fid_from_stats};
 pub use kid::{KidSubsets, kid, kid_subsets};
-pub use memorisation::{Memorisation, MemorisationSummary, QUANTILES, memorisation, quantile};
+pub use memorisation::{Memorisation, MemorisationSummary, QUANTILES, memorisation};
 pub use modes::{ModeCoverage, mode_coverage};
 pub use prdc::{Prdc, prdc};
 pub use rows::Rows;
+pub use stats::quantile;

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Result;
 use crate::products::nearest_rows;
 use crate::rows::{Rows, at_least, same_dim};
+use crate::stats::{mean, quantile_of_sorted, sorted};
 
 /// Distances to the nearest training row, for samples and for held-out rows.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -56,11 +57,13 @@ pub fn memorisation(samples: &Rows, train: &Rows, heldout: &Rows) -> Result<Memo
     let heldout_distances: Vec<f64> = nearest_rows(heldout, train).iter().map(|n| n.1).collect();
     let sample_distances: Vec<f64> = sample_nearest.iter().map(|n| n.1).collect();
     let (sample_mean, heldout_mean) = (mean(&sample_distances), mean(&heldout_distances));
+    // Each distribution is sorted once for all its quantiles.
+    let (sample_sorted, heldout_sorted) = (sorted(&sample_distances), sorted(&heldout_distances));
     let (sample_median, heldout_median) = (
-        quantile(&sample_distances, 0.5),
-        quantile(&heldout_distances, 0.5),
+        quantile_of_sorted(&sample_sorted, 0.5),
+        quantile_of_sorted(&heldout_sorted, 0.5),
     );
-    let p01 = quantile(&heldout_distances, 0.01);
+    let p01 = quantile_of_sorted(&heldout_sorted, 0.01);
     let closer = sample_distances.iter().filter(|&&d| d < p01).count();
     Ok(Memorisation {
         summary: MemorisationSummary {
@@ -71,27 +74,10 @@ pub fn memorisation(samples: &Rows, train: &Rows, heldout: &Rows) -> Result<Memo
             mean_ratio: sample_mean / heldout_mean,
             median_ratio: sample_median / heldout_median,
             closer_than_heldout_p01: closer as f64 / sample_distances.len() as f64,
-            sample_quantiles: QUANTILES.map(|q| quantile(&sample_distances, q)),
-            heldout_quantiles: QUANTILES.map(|q| quantile(&heldout_distances, q)),
+            sample_quantiles: QUANTILES.map(|q| quantile_of_sorted(&sample_sorted, q)),
+            heldout_quantiles: QUANTILES.map(|q| quantile_of_sorted(&heldout_sorted, q)),
         },
         sample_nearest,
         heldout_distances,
     })
-}
-
-fn mean(values: &[f64]) -> f64 {
-    values.iter().sum::<f64>() / values.len() as f64
-}
-
-/// The q-quantile with linear interpolation between order statistics (numpy's default); NaN
-/// for no values.
-pub fn quantile(values: &[f64], q: f64) -> f64 {
-    let mut sorted = values.to_vec();
-    if sorted.is_empty() {
-        return f64::NAN;
-    }
-    sorted.sort_by(f64::total_cmp);
-    let position = q.clamp(0.0, 1.0) * (sorted.len() - 1) as f64;
-    let (low, high) = (position.floor() as usize, position.ceil() as usize);
-    sorted[low] + (sorted[high] - sorted[low]) * (position - low as f64)
 }
