@@ -194,8 +194,9 @@ fn configs_without_the_new_fields_keep_the_old_behaviour() {
         serde_json::to_value(&loaded.model).unwrap(),
         serde_json::to_value(&paper.model).unwrap()
     );
-    // The shipped run's own config.json, written by gan-core 0.1, reads the same way.
-    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/mnist-paper/run");
+    // The shipped export's config.json, written by gan-core 0.1 for the 500,000-step run, reads
+    // the same way.
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/mnist-paper");
     let shipped = read_run_config::<ModelConfig>(&shipped).unwrap();
     assert_eq!(shipped.train.generator_masks, GeneratorMasks::Fresh);
     assert!(RunConfig::<ModelConfig>::from_json("{").is_err());
