@@ -14,6 +14,7 @@
 //! | [`train`] | `gan-train` | Algorithm 1, the released schedule, checkpoints and resume |
 //! | [`parzen`] | `gan-parzen` | the Parzen-window log-likelihood of Table 1 |
 //! | [`metrics`] | `gan-metrics` | FID, KID, precision/recall, density/coverage, mode coverage, memorisation |
+//! | [`interop`] | `gan-interop` | PyTorch state dicts in and out (`.pt`, `.safetensors`) |
 //! | [`data`] | `gan-data` | MNIST/IDX, CIFAR-10, `.npy`, toy distributions, batches |
 //! | [`backend`] | `gan-backend` | choosing a Burn device by name |
 //!
@@ -33,6 +34,7 @@
 pub use gan_backend as backend;
 pub use gan_data as data;
 pub use gan_metrics as metrics;
+pub use gan_interop as interop;
 pub use gan_nn as nn;
 pub use gan_objective as objective;
 pub use gan_parzen as parzen;
