@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 use gan_parzen::{ParzenEvaluator, ParzenReport};
 
 use crate::DeviceArgs;
@@ -212,50 +212,5 @@ pub fn plot(a: PlotArgs) -> Result<(), CliError> {
     let out = a.out.unwrap_or_else(|| a.run_dir.join("training.png"));
     RunCurves::read(&a.run_dir)?.write_png(&out)?;
     println!("{}", out.display());
-    Ok(())
-}
-
-/// Storage precision of an exported generator.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum PrecisionArg {
-    /// 32-bit floats, the weights as trained.
-    F32,
-    /// Half precision: half the size, each weight rounded to 11 significant bits.
-    F16,
-}
-
-#[derive(Args, Debug)]
-pub struct ExportArgs {
-    /// The run whose newest valid checkpoint is exported.
-    #[arg(long)]
-    run_dir: PathBuf,
-    /// Directory for the exported generator (created if needed); `sample`, `eval` and
-    /// `interpolate` take it as their --run-dir.
-    #[arg(long)]
-    out: PathBuf,
-    /// How the weights are stored.
-    #[arg(long, value_enum, default_value = "f32")]
-    precision: PrecisionArg,
-    #[command(flatten)]
-    device: DeviceArgs,
-}
-
-pub fn export(a: ExportArgs) -> Result<(), CliError> {
-    let device = a.device.device()?;
-    let precision = match a.precision {
-        PrecisionArg::F32 => gan_train::Precision::F32,
-        PrecisionArg::F16 => gan_train::Precision::F16,
-    };
-    let model = gan_train::export_generator(&a.run_dir, &a.out, precision, &device)?;
-    let weights = a.out.join(gan_train::GENERATOR_FILE);
-    let size = std::fs::metadata(&weights).map_err(|e| CliError::output(&weights, e))?;
-    println!(
-        "exported the generator at step {} (epoch {}) as {:?}: {} ({:.1} MB)",
-        model.step,
-        model.epoch,
-        model.precision,
-        weights.display(),
-        size.len() as f64 / 1e6
-    );
     Ok(())
 }

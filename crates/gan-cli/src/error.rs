@@ -18,6 +18,9 @@ pub enum CliError {
     /// The sample-quality metrics.
     #[error(transparent)]
     Metrics(#[from] gan_metrics::MetricsError),
+    /// PyTorch weights in and out.
+    #[error(transparent)]
+    Interop(#[from] gan_interop::InteropError),
     /// Model configs.
     #[error(transparent)]
     Model(#[from] gan_nn::NnError),

@@ -9,6 +9,7 @@ mod eval;
 mod hooks;
 mod images;
 mod inputs;
+mod interop;
 mod metrics;
 mod plots;
 mod quality;
@@ -47,8 +48,14 @@ enum Command {
     Sample(commands::SampleArgs),
     /// Linear interpolations between random points of z-space (Figure 3).
     Interpolate(commands::InterpolateArgs),
-    /// Export a run's generator alone (f32 or f16) for sampling and evaluation.
-    Export(commands::ExportArgs),
+    /// Export a run's generator alone: a model directory (f32 or f16) for sampling and
+    /// evaluation, or PyTorch state dicts (safetensors).
+    Export(interop::ExportArgs),
+    /// Import a generator trained in PyTorch (a .pt or .safetensors state dict) as a model
+    /// directory.
+    Import(interop::ImportArgs),
+    /// G(z) for codes from a .npy file, written as .npy: deterministic, sample for sample.
+    Generate(interop::GenerateArgs),
     /// Plot a run's losses, D outputs and Parzen log-likelihood over training (PNG).
     Plot(commands::PlotArgs),
     /// FID, KID, precision/recall, density/coverage (and class measures, memorisation) of
@@ -85,7 +92,9 @@ fn main() -> ExitCode {
         Command::Parzen(a) => commands::parzen(a),
         Command::Sample(a) => commands::sample(a),
         Command::Interpolate(a) => commands::interpolate(a),
-        Command::Export(a) => commands::export(a),
+        Command::Export(a) => interop::export(a),
+        Command::Import(a) => interop::import(a),
+        Command::Generate(a) => interop::generate(a),
         Command::Plot(a) => commands::plot(a),
         Command::Metrics(a) => metrics::metrics(a),
         Command::Modes(a) => metrics::modes(a),

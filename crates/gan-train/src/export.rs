@@ -107,24 +107,70 @@ pub fn export_generator_module<G: Module>(
         });
     }
     let generator = load_module(&loaded, GENERATOR_FILE, generator)?;
+    let config_path = run_dir.join(CONFIG_FILE);
+    let config_bytes = fs::read(&config_path).map_err(|e| TrainError::io(&config_path, e))?;
+    let source = loaded.path.strip_prefix(run_dir).unwrap_or(&loaded.path);
+    let origin = ModelOrigin {
+        step: loaded.state.step,
+        epoch: loaded.state.epoch,
+        source: source.display().to_string(),
+    };
+    fs::create_dir_all(out_dir).map_err(|e| TrainError::io(out_dir, e))?;
+    copy_logs(run_dir, out_dir, loaded.state.step)?;
+    write_model_dir(out_dir, &config_bytes, generator, precision, origin)
+}
+
+/// Where the weights of a model directory come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelOrigin {
+    /// Training steps behind the weights (0 where unknown, as for imported weights).
+    pub step: u64,
+    /// Epochs completed at that step.
+    pub epoch: u64,
+    /// The checkpoint or file the weights came from.
+    pub source: String,
+}
+
+/// Writes `generator` as a model directory that `load_generator_into` reads: `config.json`
+/// (`config`, the JSON of a [`RunConfig`](crate::RunConfig) whose generator has this module's
+/// structure), `generator.bpk` at `precision` and `model.json`. Each file is written
+/// atomically and `model.json` last. `out_dir` must not hold checkpoints.
+pub fn save_generator_module<G: Module>(
+    out_dir: &Path,
+    config: &[u8],
+    generator: G,
+    precision: Precision,
+    origin: ModelOrigin,
+) -> Result<ExportedModel> {
+    if !checkpoint::list_checkpoints(out_dir)?.is_empty() {
+        return Err(TrainError::Export {
+            path: out_dir.to_path_buf(),
+            reason: "holds checkpoints; write to a directory of its own".into(),
+        });
+    }
+    fs::create_dir_all(out_dir).map_err(|e| TrainError::io(out_dir, e))?;
+    write_model_dir(out_dir, config, generator, precision, origin)
+}
+
+fn write_model_dir<G: Module>(
+    out_dir: &Path,
+    config: &[u8],
+    generator: G,
+    precision: Precision,
+    origin: ModelOrigin,
+) -> Result<ExportedModel> {
     let bytes = generator
         .into_record()
         .into_bytes()
         .map_err(|e| export_error(out_dir, e))?;
     let bytes = convert_floats(bytes, precision.dtype()).map_err(|e| export_error(out_dir, e))?;
-
-    fs::create_dir_all(out_dir).map_err(|e| TrainError::io(out_dir, e))?;
-    let config_path = run_dir.join(CONFIG_FILE);
-    let config_bytes = fs::read(&config_path).map_err(|e| TrainError::io(&config_path, e))?;
-    write_atomic(&out_dir.join(CONFIG_FILE), &config_bytes)?;
-    copy_logs(run_dir, out_dir, loaded.state.step)?;
+    write_atomic(&out_dir.join(CONFIG_FILE), config)?;
     write_atomic(&out_dir.join(GENERATOR_FILE), &bytes)?;
-    let source = loaded.path.strip_prefix(run_dir).unwrap_or(&loaded.path);
     let model = ExportedModel {
-        step: loaded.state.step,
-        epoch: loaded.state.epoch,
+        step: origin.step,
+        epoch: origin.epoch,
         precision,
-        source: source.display().to_string(),
+        source: origin.source,
         generator_sha256: sha256(&bytes),
     };
     let manifest = serde_json::to_vec_pretty(&model)

@@ -52,11 +52,14 @@ pub use config::{
     CheckpointConfig, GeneratorMasks, MomentumCount, OptimizerConfig, Schedule, TrainConfig,
 };
 pub use error::{Result, TrainError};
-pub use export::{ExportedModel, MODEL_FILE, Precision, export_generator_module, read_exported};
+pub use export::{
+    ExportedModel, MODEL_FILE, ModelOrigin, Precision, export_generator_module, read_exported,
+    save_generator_module,
+};
 pub use hooks::{Hook, OnRecord};
 pub use metrics::{MetricsRecord, read as read_metrics};
 pub use optim::{LearningRule, PylearnMomentum, Velocity};
-pub use run::{ResumeInfo, load_generator_into, read_run_config, resume};
+pub use run::{ResumeInfo, load_discriminator_into, load_generator_into, read_run_config, resume};
 pub use run_config::{ModelConfig, RunConfig};
 pub use step::{MaxColumnNorm, StepStats};
 pub use train_loop::{TrainSummary, Until};

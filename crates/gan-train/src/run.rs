@@ -186,6 +186,20 @@ pub fn load_generator_into<G: Module>(run_dir: &Path, generator: G) -> Result<G>
     load_module(&loaded, checkpoint::GENERATOR_FILE, generator)
 }
 
+/// Loads the discriminator of `run_dir`'s newest valid checkpoint into `discriminator` (built
+/// with the run's structure). An exported model directory holds no discriminator: that is an
+/// error naming the directory.
+pub fn load_discriminator_into<D: Module>(run_dir: &Path, discriminator: D) -> Result<D> {
+    if export::read_exported(run_dir)?.is_some() {
+        return Err(TrainError::Export {
+            path: run_dir.to_path_buf(),
+            reason: "an exported generator holds no discriminator; give the run directory".into(),
+        });
+    }
+    let loaded = checkpoint::load_latest(run_dir)?;
+    load_module(&loaded, checkpoint::DISCRIMINATOR_FILE, discriminator)
+}
+
 struct FiniteCheck {
     all_finite: bool,
 }

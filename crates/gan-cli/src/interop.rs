@@ -1,0 +1,224 @@
+//! Weights in and out: `gan export`, `gan import` and `gan generate`.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, ValueEnum};
+use gan_train::{BuiltinGenerator, ModelConfig, ModelOrigin, Precision, RunConfig};
+
+use crate::DeviceArgs;
+use crate::error::CliError;
+use crate::inputs::{from_host, host, read_matrix, read_run};
+use crate::train::Preset;
+
+/// Storage precision of an exported generator.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum PrecisionArg {
+    /// 32-bit floats, the weights as trained.
+    F32,
+    /// Half precision: half the size, each weight rounded to 11 significant bits.
+    F16,
+}
+
+impl From<PrecisionArg> for Precision {
+    fn from(p: PrecisionArg) -> Self {
+        match p {
+            PrecisionArg::F32 => Precision::F32,
+            PrecisionArg::F16 => Precision::F16,
+        }
+    }
+}
+
+/// What `gan export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// A model directory (burnpack) that `sample`, `eval`, `interpolate` and `generate` read.
+    Burnpack,
+    /// PyTorch state dicts as float32 safetensors: `generator.safetensors` in the
+    /// `nn.Sequential` layout (and `discriminator.safetensors` with --discriminator).
+    Safetensors,
+}
+
+#[derive(Args, Debug)]
+pub struct ExportArgs {
+    /// The run whose newest valid checkpoint is exported.
+    #[arg(long)]
+    run_dir: PathBuf,
+    /// Directory to write (created if needed).
+    #[arg(long)]
+    out: PathBuf,
+    /// The format.
+    #[arg(long, value_enum, default_value = "burnpack")]
+    format: ExportFormat,
+    /// How the weights are stored (burnpack only; safetensors are float32).
+    #[arg(long, value_enum, default_value = "f32")]
+    precision: PrecisionArg,
+    /// Also write the discriminator (safetensors only).
+    #[arg(long)]
+    discriminator: bool,
+    #[command(flatten)]
+    device: DeviceArgs,
+}
+
+pub fn export(a: ExportArgs) -> Result<(), CliError> {
+    let device = a.device.device()?;
+    if a.format == ExportFormat::Safetensors {
+        return export_safetensors(&a, &device);
+    }
+    if a.discriminator {
+        return Err(CliError::Usage(
+            "--discriminator needs --format safetensors (a model directory holds the generator)"
+                .into(),
+        ));
+    }
+    let model = gan_train::export_generator(&a.run_dir, &a.out, a.precision.into(), &device)?;
+    let weights = a.out.join(gan_train::GENERATOR_FILE);
+    report_written(
+        &weights,
+        &format!(
+            "the generator at step {} as {:?}",
+            model.step, model.precision
+        ),
+    )
+}
+
+fn export_safetensors(a: &ExportArgs, device: &burn::tensor::Device) -> Result<(), CliError> {
+    if matches!(a.precision, PrecisionArg::F16) {
+        return Err(CliError::Usage(
+            "safetensors exports are float32; drop --precision f16".into(),
+        ));
+    }
+    let BuiltinGenerator::Mlp(generator) = gan_train::load_generator(&a.run_dir, device)? else {
+        return Err(CliError::Usage(
+            "safetensors export writes the MLP players' PyTorch layout; this run is a DCGAN".into(),
+        ));
+    };
+    // The discriminator is loaded first, so that a run without one writes nothing.
+    let discriminator = if a.discriminator {
+        let ModelConfig::Mlp(model) = read_run(&a.run_dir)?.model else {
+            unreachable!("an MLP generator comes from an MLP run")
+        };
+        let d = model.discriminator.init(device)?;
+        Some(gan_train::load_discriminator_into(&a.run_dir, d)?)
+    } else {
+        None
+    };
+    std::fs::create_dir_all(&a.out).map_err(|e| CliError::output(&a.out, e))?;
+    let path = a.out.join("generator.safetensors");
+    gan_interop::export_generator(&generator, &path)?;
+    report_written(&path, "the generator (nn.Sequential layout)")?;
+    if let Some(d) = discriminator {
+        let path = a.out.join("discriminator.safetensors");
+        gan_interop::export_discriminator(&d, &path)?;
+        report_written(&path, "the discriminator")?;
+    }
+    Ok(())
+}
+
+fn report_written(path: &Path, what: &str) -> Result<(), CliError> {
+    let size = std::fs::metadata(path).map_err(|e| CliError::output(path, e))?;
+    println!(
+        "wrote {what}: {} ({:.1} MB)",
+        path.display(),
+        size.len() as f64 / 1e6
+    );
+    Ok(())
+}
+
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// A generator's PyTorch state dict: `torch.save(G.state_dict(), F)` as .pt/.pth, or a
+    /// .safetensors file (see docs/interop.md for the layout).
+    #[arg(long)]
+    from: PathBuf,
+    /// The layers and activations the file is read as; the widths come from the file.
+    #[arg(long, value_enum, default_value = "paper-mnist")]
+    preset: Preset,
+    /// The model directory to write; `sample`, `eval`, `interpolate` and `generate` take it as
+    /// their --run-dir.
+    #[arg(long)]
+    out: PathBuf,
+    #[command(flatten)]
+    device: DeviceArgs,
+}
+
+pub fn import(a: ImportArgs) -> Result<(), CliError> {
+    if a.preset != Preset::PaperMnist {
+        return Err(CliError::Usage(
+            "import reads the MLP layout: --preset paper-mnist".into(),
+        ));
+    }
+    let device = a.device.device()?;
+    let mut config = RunConfig::paper_mnist();
+    let ModelConfig::Mlp(model) = &mut config.model else {
+        unreachable!("the paper's preset is an MLP")
+    };
+    let (generator_config, generator) =
+        gan_interop::import_generator(&a.from, &model.generator, &device)?;
+    // The discriminator of the config reads what this generator writes.
+    model.discriminator.d_input = generator_config.d_output;
+    model.generator = generator_config;
+    let origin = ModelOrigin {
+        step: 0,
+        epoch: 0,
+        source: format!("imported from {}", a.from.display()),
+    };
+    let json = config.to_json()?;
+    gan_train::save_generator_module(&a.out, json.as_bytes(), generator, Precision::F32, origin)?;
+    let g = &model_widths(&config);
+    println!("imported a generator {g} into {}", a.out.display());
+    Ok(())
+}
+
+fn model_widths(config: &RunConfig) -> String {
+    let ModelConfig::Mlp(model) = &config.model else {
+        return String::new();
+    };
+    let g = &model.generator;
+    let widths: Vec<String> = std::iter::once(g.d_noise)
+        .chain(g.hidden.iter().map(|l| l.width))
+        .chain(std::iter::once(g.d_output))
+        .map(|w| w.to_string())
+        .collect();
+    widths.join(" → ")
+}
+
+#[derive(Args, Debug)]
+pub struct GenerateArgs {
+    /// The run or model directory whose generator is used.
+    #[arg(long)]
+    run_dir: PathBuf,
+    /// The codes: a `[n, noise width]` float32 or float64 .npy array.
+    #[arg(long)]
+    z: PathBuf,
+    /// Where to write G(z), a `[n, features]` float32 .npy array.
+    #[arg(long)]
+    npy: PathBuf,
+    #[command(flatten)]
+    device: DeviceArgs,
+}
+
+/// G(z) for given codes: deterministic, the way to compare implementations sample for sample.
+pub fn generate(a: GenerateArgs) -> Result<(), CliError> {
+    let device = a.device.device()?;
+    let g = gan_train::load_generator(&a.run_dir, &device)?;
+    if g.condition_dim() > 0 {
+        return Err(CliError::Usage(
+            "this generator is conditional; generate takes unconditional generators".into(),
+        ));
+    }
+    let z = read_matrix(&a.z)?;
+    if z.dim() != g.noise_dim() {
+        return Err(CliError::Usage(format!(
+            "{}: codes of width {}, but the generator takes {}",
+            a.z.display(),
+            z.dim(),
+            g.noise_dim()
+        )));
+    }
+    let n = z.len();
+    let rows = host(g.generate_rows(from_host(z.features().to_vec(), z.dim(), &device), None));
+    let d = rows.len() / n;
+    gan_data::write_npy(&a.npy, &rows, &[n, d])?;
+    println!("wrote G(z) for {n} codes: {}", a.npy.display());
+    Ok(())
+}
