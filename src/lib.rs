@@ -33,8 +33,8 @@
 
 pub use gan_backend as backend;
 pub use gan_data as data;
-pub use gan_metrics as metrics;
 pub use gan_interop as interop;
+pub use gan_metrics as metrics;
 pub use gan_nn as nn;
 pub use gan_objective as objective;
 pub use gan_parzen as parzen;

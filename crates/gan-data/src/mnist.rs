@@ -66,21 +66,31 @@ pub const MNIST_DIR_ENV: &str = "GAN_MNIST_DIR";
 
 /// The directory in `$GAN_MNIST_DIR`, if it holds the MNIST training images; otherwise prints
 /// why not (for tests that then skip) and returns `None`.
+///
+/// # Panics
+///
+/// Under `CI=true` (or `CI=1`), where a skipped real-data test would let a green run hide that
+/// it never ran: a missing directory is then a failure, with the reason.
 pub fn mnist_dir_from_env() -> Option<PathBuf> {
+    let on_ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
     match std::env::var_os(MNIST_DIR_ENV).map(PathBuf::from) {
         Some(dir) if find(&dir, MNIST_FILES[0].name).is_some() => Some(dir),
-        Some(dir) => {
-            eprintln!(
-                "SKIPPED: no MNIST files in {} ({MNIST_DIR_ENV})",
-                dir.display()
-            );
-            None
-        }
-        None => {
-            eprintln!("SKIPPED: {MNIST_DIR_ENV} is not set");
-            None
-        }
+        Some(dir) => skip_or_fail(
+            &format!("no MNIST files in {} ({MNIST_DIR_ENV})", dir.display()),
+            on_ci,
+        ),
+        None => skip_or_fail(&format!("{MNIST_DIR_ENV} is not set"), on_ci),
     }
+}
+
+/// A real-data test's data is missing: skip with the reason, or fail on CI.
+fn skip_or_fail<T>(why: &str, on_ci: bool) -> Option<T> {
+    assert!(
+        !on_ci,
+        "{why}: under CI the real-data tests must run (put MNIST in ../shared/data/mnist)"
+    );
+    eprintln!("SKIPPED: {why}");
+    None
 }
 
 /// Environment variable naming the data cache directory.
@@ -269,4 +279,20 @@ pub fn sha256_file(path: &Path) -> Result<String> {
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::skip_or_fail;
+
+    #[test]
+    fn missing_data_skips_off_ci() {
+        assert_eq!(skip_or_fail::<()>("no files", false), None);
+    }
+
+    #[test]
+    #[should_panic(expected = "under CI the real-data tests must run")]
+    fn missing_data_fails_on_ci() {
+        skip_or_fail::<()>("no files", true);
+    }
 }
