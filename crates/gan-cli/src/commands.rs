@@ -8,7 +8,7 @@ use gan_parzen::{ParzenEvaluator, ParzenReport};
 use crate::DeviceArgs;
 use crate::error::CliError;
 use crate::images::write_image_grid;
-use crate::inputs::{cycled_classes, from_host, generate, host, read_matrix, read_run};
+use crate::inputs::{check_rows, cycled_classes, from_host, generate, host, read_matrix, read_run};
 use crate::plots::RunCurves;
 
 pub fn print_report(report: &ParzenReport, json: bool) {
@@ -87,7 +87,7 @@ pub struct SampleArgs {
     /// last sample (Figure 2).
     #[arg(long)]
     nearest: Option<PathBuf>,
-    /// Columns of the grid.
+    /// Columns of the grid (at most --n).
     #[arg(long, default_value_t = 10)]
     cols: usize,
     #[command(flatten)]
@@ -101,6 +101,8 @@ pub fn sample(a: SampleArgs) -> Result<(), CliError> {
     let device = a.device.device()?;
     let config = read_run(&a.run_dir)?;
     let g = gan_train::load_generator(&a.run_dir, &device)?;
+    check_rows("--n", a.n, g.sample_shape().iter().product())?;
+    let cols = a.cols.min(a.n);
     device.seed(a.seed);
     let condition = cycled_classes(a.n, g.condition_dim(), &device);
     let samples = generate(&g, config.train.noise, a.n, condition, &device);
@@ -112,17 +114,17 @@ pub fn sample(a: SampleArgs) -> Result<(), CliError> {
     }
     let rows: Vec<Vec<f32>> = values.chunks(d).map(<[f32]>::to_vec).collect();
     let (grid, cols) = match &a.nearest {
-        None => (rows, a.cols),
+        None => (rows, cols),
         Some(dir) => {
             let train = gan_data::Mnist::load(dir)?.train;
             let mut grid = Vec::new();
-            for chunk in rows.chunks(a.cols) {
+            for chunk in rows.chunks(cols) {
                 let last = chunk.last().expect("non-empty chunk");
                 grid.extend(chunk.iter().cloned());
-                grid.extend(std::iter::repeat_n(vec![0.5; d], a.cols - chunk.len()));
+                grid.extend(std::iter::repeat_n(vec![0.5; d], cols - chunk.len()));
                 grid.push(nearest(&train, last).to_vec());
             }
-            (grid, a.cols + 1)
+            (grid, cols + 1)
         }
     };
     write_image_grid(&a.out, &grid, cols, &shape)?;
@@ -172,6 +174,12 @@ pub fn interpolate(a: InterpolateArgs) -> Result<(), CliError> {
     let device = a.device.device()?;
     let config = read_run(&a.run_dir)?;
     let g = gan_train::load_generator(&a.run_dir, &device)?;
+    let images = a.rows.checked_mul(a.steps).unwrap_or(usize::MAX);
+    check_rows(
+        "--rows × --steps",
+        images,
+        g.sample_shape().iter().product(),
+    )?;
     device.seed(a.seed);
     let dz = g.noise_dim();
     let ends = host(config.train.noise.sample(2 * a.rows, dz, &device));

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::commands::print_report;
 use crate::error::CliError;
-use crate::inputs::{cycled_classes, generate, host, read_matrix, read_run};
+use crate::inputs::{check_rows, cycled_classes, generate, host, read_matrix, read_run};
 use crate::metrics::FeatureArgs;
 use crate::quality::{self, FeatureSpace, Metric, QualityReport};
 use crate::{DataArgs, DeviceArgs};
@@ -85,6 +85,7 @@ pub fn eval(a: EvalArgs) -> Result<(), CliError> {
             (mnist.valid, mnist.test, Some(mnist.train))
         }
     };
+    check_rows("--samples", a.samples, g.sample_shape().iter().product())?;
     device.seed(a.seed);
     let condition = cycled_classes(a.samples, g.condition_dim(), &device);
     let samples = generate(&g, config.train.noise, a.samples, condition, &device);

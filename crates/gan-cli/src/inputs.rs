@@ -68,3 +68,18 @@ pub fn from_host(values: Vec<f32>, d: usize, device: &Device) -> Tensor<2> {
     let rows = values.len() / d;
     Tensor::from_data(TensorData::new(values, [rows, d]), device)
 }
+
+/// The most values one array a command generates may hold: 2³¹ float32 values, 8 GiB.
+pub const MAX_VALUES: usize = 1 << 31;
+
+/// Refuses `rows` rows of `width` values when they would exceed [`MAX_VALUES`], naming the
+/// flag, before anything is allocated.
+pub fn check_rows(flag: &str, rows: usize, width: usize) -> Result<(), CliError> {
+    match rows.checked_mul(width) {
+        Some(values) if values <= MAX_VALUES => Ok(()),
+        _ => Err(CliError::Usage(format!(
+            "{flag} {rows}: {rows} rows of {width} values exceed the {MAX_VALUES} values an \
+             array may hold"
+        ))),
+    }
+}

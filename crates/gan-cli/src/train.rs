@@ -16,7 +16,7 @@ use gan_train::{
 use crate::data::training_data;
 use crate::error::CliError;
 use crate::hooks::{Evaluation, Progress, RunOutputs};
-use crate::inputs::read_run;
+use crate::inputs::{check_rows, read_run};
 use crate::{DataArgs, DeviceArgs};
 
 /// Built-in training configurations.
@@ -79,7 +79,7 @@ pub struct TrainArgs {
     /// Stop after this many epochs in total.
     #[arg(long, group = "limit")]
     epochs: Option<u64>,
-    /// Stop after this many minutes.
+    /// Stop after this many minutes (inf: no time limit).
     #[arg(long, group = "limit")]
     minutes: Option<f64>,
     #[command(flatten)]
@@ -167,6 +167,16 @@ impl TrainArgs {
 }
 
 pub fn train(a: TrainArgs) -> Result<(), CliError> {
+    if a.steps == Some(0) || a.epochs == Some(0) {
+        return Err(CliError::Usage(
+            "--steps and --epochs must be at least 1".into(),
+        ));
+    }
+    if a.minutes.is_some_and(|m| m.is_nan() || m <= 0.0) {
+        return Err(CliError::Usage(
+            "--minutes must be positive (inf: no time limit)".into(),
+        ));
+    }
     if a.eval_every > 0 && (a.eval_samples == 0 || a.eval_test_rows == 0) {
         return Err(CliError::Usage(
             "--eval-samples and --eval-test-rows must be positive with --eval-every".into(),
@@ -183,10 +193,13 @@ pub fn train(a: TrainArgs) -> Result<(), CliError> {
     )?;
     let eval_sets = match (a.eval_every > 0, &data.eval) {
         (false, _) => None,
-        (true, Some((valid, test))) => Some((
-            valid.to_tensor(&device),
-            test.head(a.eval_test_rows).to_tensor(&device),
-        )),
+        (true, Some((valid, test))) => {
+            check_rows("--eval-samples", a.eval_samples, valid.dim())?;
+            Some((
+                valid.to_tensor(&device),
+                test.head(a.eval_test_rows).to_tensor(&device),
+            ))
+        }
         (true, None) => {
             return Err(CliError::Usage(
                 "--eval-every found no evaluation sets for this data".into(),
@@ -251,7 +264,9 @@ where
     let flag = stop.clone();
     ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))
         .map_err(|e| CliError::Usage(format!("cannot install the Ctrl-C handler: {e}")))?;
-    let target = a.steps.or(a.epochs.map(|e| e * trainer.steps_per_epoch()));
+    let target = a.steps.or(a
+        .epochs
+        .map(|e| e.saturating_mul(trainer.steps_per_epoch())));
     let mut progress = Progress::new(target, a.minutes, trainer.step_count());
     let mut outputs = RunOutputs {
         run_dir: a.run_dir.clone(),

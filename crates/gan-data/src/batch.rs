@@ -44,7 +44,8 @@ pub struct BatchSampler {
 }
 
 impl BatchSampler {
-    /// A sampler over `n` rows; `n` and `batch_size` must be positive.
+    /// A sampler over `n` rows; `n` and `batch_size` must be positive. A batch size above `n`
+    /// is `n`: one batch of every row.
     pub fn new(n: usize, batch_size: usize, seed: u64) -> Result<Self> {
         if n == 0 || batch_size == 0 {
             return Err(DataError::Invalid(format!(
@@ -53,7 +54,7 @@ impl BatchSampler {
         }
         Ok(Self {
             n,
-            batch_size,
+            batch_size: batch_size.min(n),
             seed,
         })
     }

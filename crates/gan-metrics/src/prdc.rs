@@ -31,8 +31,18 @@ pub fn prdc(real: &Rows, fake: &Rows, k: usize) -> Result<Prdc> {
             reason: "must be at least 1".into(),
         });
     }
-    at_least("precision/recall", "the real rows", real, k + 1)?;
-    at_least("precision/recall", "the generated rows", fake, k + 1)?;
+    at_least(
+        "precision/recall",
+        "the real rows",
+        real,
+        k.saturating_add(1),
+    )?;
+    at_least(
+        "precision/recall",
+        "the generated rows",
+        fake,
+        k.saturating_add(1),
+    )?;
     let real_radii = kth_neighbour_radii(real, k);
     let fake_radii = kth_neighbour_radii(fake, k);
     let n_fake = fake.rows();

@@ -76,6 +76,13 @@ pub fn train_classifier(
             "the classifier needs at least one epoch and a finite positive learning rate".into(),
         ));
     }
+    if training.batch_size == 0 || training.batch_size > train.len() {
+        return Err(TrainError::Config(format!(
+            "the classifier's batch size must lie in 1..={} (the training images), not {}",
+            train.len(),
+            training.batch_size
+        )));
+    }
     let device = device.clone().autodiff();
     device.seed(training.seed);
     let mut model = config.init(&device)?;

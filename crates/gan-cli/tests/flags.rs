@@ -1,0 +1,257 @@
+//! Every numeric flag of every command at its edges (0, 1, −1, NaN, ±inf, huge): a result or a
+//! one-line error, never a panic. Each case runs the real binary on small inputs the test
+//! writes; a case still running after its time budget was accepted and is computing (a huge
+//! step count trains until stopped, as documented), and is stopped.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// How long a case may run before it counts as accepted and computing.
+const BUDGET: Duration = Duration::from_secs(6);
+
+const COUNTS: &[&str] = &["0", "1", "-1", "18446744073709551615"];
+const SEEDS: &[&str] = &["0", "18446744073709551615", "-1"];
+const REALS: &[&str] = &["0", "-1", "NaN", "inf", "-inf", "1e308"];
+
+struct Inputs {
+    dir: tempfile::TempDir,
+}
+
+impl Inputs {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let rows = |n: usize, d: usize, salt: usize| -> Vec<f32> {
+            (0..n * d)
+                .map(|i| ((i * 7919 + salt) % 997) as f32 / 997.0)
+                .collect()
+        };
+        for (name, n, d, salt) in [
+            ("x.npy", 64, 12, 1),
+            ("v.npy", 20, 12, 2),
+            ("t.npy", 20, 12, 3),
+            ("ring.npy", 50, 2, 4),
+            ("x784.npy", 100, 784, 5),
+            ("v784.npy", 20, 784, 6),
+            ("t784.npy", 20, 784, 7),
+        ] {
+            gan_data::write_npy(&dir.path().join(name), &rows(n, d, salt), &[n, d]).unwrap();
+        }
+        let fixture =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../gan-interop/tests/fixtures/g.pt");
+        let status = Command::new(env!("CARGO_BIN_EXE_gan"))
+            .args(["import", "--backend", "flex", "--from"])
+            .arg(fixture)
+            .arg("--out")
+            .arg(dir.path().join("tiny"))
+            .stdout(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success());
+        Self { dir }
+    }
+
+    fn path(&self, name: &str) -> String {
+        self.dir.path().join(name).display().to_string()
+    }
+}
+
+fn repo(path: &str) -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(path)
+        .display()
+        .to_string()
+}
+
+/// Runs `gan args…` for at most `budget`; returns `None` when it was still running.
+fn run(args: &[String], budget: Duration) -> Option<(i32, String)> {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_gan"))
+        .args(args)
+        .env("GAN_BACKEND", "flex")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut stderr = String::new();
+            std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+            return Some((status.code().unwrap_or(-1), stderr));
+        }
+        if start.elapsed() > budget {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// One command line with a flag to vary.
+struct Case {
+    base: Vec<String>,
+    flag: &'static str,
+    values: &'static [&'static str],
+}
+
+fn case(base: Vec<String>, flag: &'static str, values: &'static [&'static str]) -> Case {
+    Case { base, flag, values }
+}
+
+fn cases(inputs: &Inputs, out: &Path) -> Vec<Case> {
+    let (x, v, t, ring, tiny) = (
+        inputs.path("x.npy"),
+        inputs.path("v.npy"),
+        inputs.path("t.npy"),
+        inputs.path("ring.npy"),
+        inputs.path("tiny"),
+    );
+    let png = out.join("out.png").display().to_string();
+    let run_dir = out.join("run").display().to_string();
+    let paper = repo("models/mnist-paper");
+    let classifier_out = out.join("classifier").display().to_string();
+    let mnist = std::env::var("GAN_MNIST_DIR").unwrap_or_default();
+    let sample = ["sample", "--run-dir", &paper, "--out", &png];
+    let interpolate = ["interpolate", "--run-dir", &paper, "--out", &png];
+    let eval = ["eval", "--run-dir", &tiny, "--valid", &v, "--test", &t];
+    let parzen = ["parzen", "--samples", &x, "--test", &t];
+    let metrics = [
+        "metrics",
+        "--samples",
+        &x,
+        "--reference",
+        &v,
+        "--features",
+        "raw",
+        "--metrics",
+        "fid,kid,prdc",
+    ];
+    let modes = ["modes", "--samples", &ring, "--mixture", "ring8"];
+    let (x784, v784, t784) = (
+        inputs.path("x784.npy"),
+        inputs.path("v784.npy"),
+        inputs.path("t784.npy"),
+    );
+    // The paper's players, on 100 rows of 784 values (one batch an epoch).
+    let train = [
+        "train",
+        "--data",
+        &x784,
+        "--valid",
+        &v784,
+        "--test",
+        &t784,
+        "--run-dir",
+        &run_dir,
+    ];
+    let classifier = ["classifier", "--data-dir", &mnist, "--out", &classifier_out];
+    let with = |base: &[&str], more: &[&str]| -> Vec<String> {
+        base.iter().chain(more).map(|s| s.to_string()).collect()
+    };
+    let mut all = vec![
+        case(with(&sample, &["--cols", "2"]), "--n", COUNTS),
+        case(with(&sample, &["--n", "4"]), "--cols", COUNTS),
+        case(with(&sample, &["--n", "4"]), "--seed", SEEDS),
+        case(with(&interpolate, &["--steps", "2"]), "--rows", COUNTS),
+        case(with(&interpolate, &["--rows", "1"]), "--steps", COUNTS),
+        case(
+            with(&interpolate, &["--rows", "1", "--steps", "2"]),
+            "--seed",
+            SEEDS,
+        ),
+        case(with(&eval, &["--test-rows", "5"]), "--samples", COUNTS),
+        case(with(&eval, &["--samples", "30"]), "--test-rows", COUNTS),
+        case(
+            with(&eval, &["--samples", "30", "--test-rows", "5"]),
+            "--seed",
+            SEEDS,
+        ),
+        case(with(&parzen, &[]), "--sigma", REALS),
+        case(with(&metrics, &[]), "--k", COUNTS),
+        case(
+            with(&metrics, &["--kid-subset-size", "10"]),
+            "--kid-subsets",
+            COUNTS,
+        ),
+        case(
+            with(&metrics, &["--kid-subsets", "3"]),
+            "--kid-subset-size",
+            COUNTS,
+        ),
+        case(with(&metrics, &[]), "--seed", SEEDS),
+        case(with(&modes, &[]), "--min-count", COUNTS),
+        case(with(&train, &[]), "--steps", COUNTS),
+        case(with(&train, &[]), "--epochs", COUNTS),
+        case(with(&train, &[]), "--minutes", REALS),
+        case(with(&train, &["--steps", "2"]), "--seed", SEEDS),
+        case(
+            with(&train, &["--steps", "2"]),
+            "--checkpoint-every",
+            COUNTS,
+        ),
+        case(with(&train, &["--steps", "2"]), "--eval-every", COUNTS),
+        case(
+            with(&train, &["--steps", "2", "--eval-every", "1"]),
+            "--eval-samples",
+            COUNTS,
+        ),
+        case(
+            with(&train, &["--steps", "2", "--eval-every", "1"]),
+            "--eval-test-rows",
+            COUNTS,
+        ),
+    ];
+    for (flag, values) in [
+        ("--epochs", COUNTS),
+        ("--batch-size", COUNTS),
+        ("--learning-rate", REALS),
+        ("--seed", SEEDS),
+    ] {
+        all.push(case(with(&classifier, &[]), flag, values));
+    }
+    all
+}
+
+#[test]
+fn every_numeric_flag_at_its_edges_is_a_result_or_a_one_line_error() {
+    let inputs = Inputs::new();
+    let mut failures = Vec::new();
+    let mut tally = [0usize; 3]; // succeeded, refused, still running
+    for case in cases(&inputs, &inputs.dir.path().join("out")) {
+        for value in case.values {
+            let out = inputs.dir.path().join("out");
+            let _ = std::fs::remove_dir_all(&out);
+            std::fs::create_dir_all(&out).unwrap();
+            let mut args = case.base.clone();
+            args.push(format!("{}={value}", case.flag));
+            let shown = format!("gan {}", args.join(" "));
+            match run(&args, BUDGET) {
+                None => {
+                    eprintln!("still running after the budget: {shown}");
+                    tally[2] += 1;
+                }
+                Some((0, _)) => tally[0] += 1,
+                Some((code, stderr)) => {
+                    tally[1] += 1;
+                    let one_line = stderr.trim_end().lines().count() <= 3;
+                    if stderr.contains("panicked")
+                        || !stderr.starts_with("error: ")
+                        || !(code == 1 || code == 2)
+                        || !one_line
+                    {
+                        failures.push(format!("{shown}\n  exit {code}: {}", stderr.trim_end()));
+                    }
+                }
+            }
+        }
+    }
+    eprintln!(
+        "{} ran, {} refused, {} still running after {BUDGET:?}",
+        tally[0], tally[1], tally[2]
+    );
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // Neither half may be empty: the cases must both run commands and refuse values.
+    assert!(tally[0] >= 20 && tally[1] >= 40, "{tally:?}");
+}
