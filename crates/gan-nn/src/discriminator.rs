@@ -140,6 +140,11 @@ impl DropoutMasks {
 
 impl Discriminator {
     /// Logits `[batch, 1]` without dropout (evaluation).
+    ///
+    /// # Panics
+    ///
+    /// If the input's width is not [`Discriminator::d_input`] (Burn's shape check, as in
+    /// [`Linear::forward`]); check the width first where it comes from user data.
     pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
         self.run(x, |_, _, h| h)
     }
@@ -147,6 +152,11 @@ impl Discriminator {
     /// Logits `[batch, 1]` with input dropout on every layer, as during training. Equal to
     /// [`Discriminator::forward_masked`] with [`Discriminator::draw_masks`] drawn from the same
     /// random stream.
+    ///
+    /// # Panics
+    ///
+    /// If the input's width is not [`Discriminator::d_input`] (Burn's shape check, as in
+    /// [`Linear::forward`]); check the width first where it comes from user data.
     pub fn forward_train(&self, x: Tensor<2>) -> Tensor<2> {
         self.run(x, |drop, _, h| drop.forward_train(h))
     }
@@ -167,7 +177,8 @@ impl Discriminator {
     ///
     /// # Panics
     ///
-    /// If the masks do not fit the batch (Burn's shape check) or are fewer than the layers.
+    /// If the input's width is not [`Discriminator::d_input`], the masks do not fit the batch
+    /// (Burn's shape checks) or are fewer than the layers.
     pub fn forward_masked(&self, x: Tensor<2>, masks: &DropoutMasks) -> Tensor<2> {
         self.run(x, |_, layer, h| match &masks.layers[layer] {
             Some(mask) => h * mask.clone(),
@@ -176,6 +187,11 @@ impl Discriminator {
     }
 
     /// `D(x) = sigmoid(logit)`, `[batch, 1]`, without dropout.
+    ///
+    /// # Panics
+    ///
+    /// If the input's width is not [`Discriminator::d_input`] (Burn's shape check, as in
+    /// [`Linear::forward`]); check the width first where it comes from user data.
     pub fn probability(&self, x: Tensor<2>) -> Tensor<2> {
         sigmoid(self.forward(x))
     }

@@ -77,8 +77,15 @@ impl Maxout {
     }
 
     /// The weight of piece `piece` of every unit, `[d_input, num_units]`, and its bias: the
-    /// affine map `x·W_{·,i,piece} + b_{i,piece}` for each unit `i`.
-    pub fn piece(&self, piece: usize) -> (Tensor<2>, Tensor<1>) {
+    /// affine map `x·W_{·,i,piece} + b_{i,piece}` for each unit `i`. A piece index that is
+    /// not below `num_pieces` is an error.
+    pub fn piece(&self, piece: usize) -> Result<(Tensor<2>, Tensor<1>), NnError> {
+        if piece >= self.num_pieces {
+            return Err(NnError::Invalid(format!(
+                "maxout piece {piece} out of range: the layer has {} pieces",
+                self.num_pieces
+            )));
+        }
         let weight = self.linear.weight.val();
         let [d_input, _] = weight.dims();
         let w = weight
@@ -93,7 +100,7 @@ impl Maxout {
                 .reshape([self.num_units]),
             None => Tensor::zeros([self.num_units], &w.device()),
         };
-        (w, b)
+        Ok((w, b))
     }
 
     /// Replaces the fused weight `[d_input, num_units * num_pieces]` and bias, for tests and

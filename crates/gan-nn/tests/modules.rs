@@ -66,7 +66,9 @@ fn maxout_matches_a_hand_computed_max_over_pieces() {
             }
         }
         // `piece` exposes the same affine maps.
-        let (w1, b1) = maxout.piece(1);
+        let (w1, b1) = maxout.piece(1).unwrap();
+        let err = maxout.piece(pieces).unwrap_err();
+        assert!(err.to_string().contains("out of range"), "{err}");
         let w1 = values(w1);
         assert_eq!(w1[units + 1], w[units * pieces + pieces + 1]); // k = 1, unit 1, piece 1
         assert_eq!(values(b1)[0], b[1]);

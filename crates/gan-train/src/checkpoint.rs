@@ -160,7 +160,8 @@ pub fn save_checkpoint(
                 .map_err(|e| TrainError::io(&path, e))?;
             state.sha256.insert((*name).to_string(), sha256(bytes));
         }
-        let json = serde_json::to_vec_pretty(&state).expect("state serialises");
+        let json = serde_json::to_vec_pretty(&state)
+            .map_err(|e| TrainError::Serialize(format!("the checkpoint state: {e}")))?;
         let path = tmp.join(STATE_FILE);
         let mut f = File::create(&path).map_err(|e| TrainError::io(&path, e))?;
         f.write_all(&json)

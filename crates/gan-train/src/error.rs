@@ -11,6 +11,9 @@ pub enum TrainError {
     /// A state or config could not be serialised.
     #[error("cannot serialise {0}")]
     Serialize(String),
+    /// Saved optimiser state (velocities, Adam moments) that does not decode or fit.
+    #[error("cannot read the optimiser state: {0}")]
+    OptimizerState(String),
     /// A hook (evaluation, sample grid, plot) failed; training stopped after its step.
     #[error("hook failed at step {step}: {source}")]
     Hook {

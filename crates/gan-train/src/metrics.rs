@@ -41,7 +41,8 @@ pub fn append(path: &Path, record: &MetricsRecord) -> Result<()> {
         .append(true)
         .open(path)
         .map_err(|e| TrainError::io(path, e))?;
-    let line = serde_json::to_string(record).expect("record serialises");
+    let line = serde_json::to_string(record)
+        .map_err(|e| TrainError::Serialize(format!("a metrics record: {e}")))?;
     writeln!(f, "{line}").map_err(|e| TrainError::io(path, e))
 }
 
@@ -65,7 +66,9 @@ pub fn truncate_after(path: &Path, step: u64) -> Result<()> {
     let kept: Vec<MetricsRecord> = read(path)?.into_iter().filter(|r| r.step <= step).collect();
     let mut text = String::new();
     for r in &kept {
-        text.push_str(&serde_json::to_string(r).expect("record serialises"));
+        let line = serde_json::to_string(r)
+            .map_err(|e| TrainError::Serialize(format!("a metrics record: {e}")))?;
+        text.push_str(&line);
         text.push('\n');
     }
     write_atomic(path, text.as_bytes())

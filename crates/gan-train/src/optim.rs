@@ -167,11 +167,11 @@ impl LearningRule {
     }
 
     /// Restores the state saved by [`LearningRule::to_bytes`].
-    pub fn load_bytes(mut self, bytes: Vec<u8>) -> std::result::Result<Self, String> {
+    pub fn load_bytes(mut self, bytes: Vec<u8>) -> Result<Self> {
         self.optim = self
             .optim
             .from_bytes(Bytes::from_bytes_vec(bytes))
-            .map_err(|e| e.to_string())?;
+            .map_err(|e| TrainError::OptimizerState(e.to_string()))?;
         Ok(self)
     }
 }
