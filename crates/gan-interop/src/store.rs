@@ -78,6 +78,10 @@ impl WeightFile {
             reason,
         })?;
         let mut shapes = Shapes::new();
+        // A hostile file may claim shapes far beyond its bytes; the module built from them
+        // would then exhaust memory. Float32 data takes 4 bytes a value in either format.
+        let file_len = std::fs::metadata(&self.path).map_or(0, |m| m.len());
+        let mut claimed: u64 = 0;
         for (name, tensor) in tensors {
             if tensor.dtype != DType::F32 {
                 return Err(InteropError::Layout {
@@ -85,6 +89,23 @@ impl WeightFile {
                     reason: format!(
                         "{name} is {:?}; save the state dict in float32 (module.float())",
                         tensor.dtype
+                    ),
+                });
+            }
+            let values = tensor
+                .shape
+                .iter()
+                .try_fold(1u64, |n, &d| n.checked_mul(d as u64));
+            claimed = values
+                .and_then(|v| v.checked_mul(4))
+                .and_then(|b| claimed.checked_add(b))
+                .unwrap_or(u64::MAX);
+            if claimed > file_len {
+                return Err(InteropError::Layout {
+                    path: self.path.clone(),
+                    reason: format!(
+                        "{name} has shape {:?}: the tensors claim more than the file's {file_len} bytes",
+                        tensor.shape.to_vec()
                     ),
                 });
             }
