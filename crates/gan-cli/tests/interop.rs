@@ -5,31 +5,18 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 
+mod common;
+use common::{fails_with, succeeds};
+
+/// `gan` on the Flex backend.
 fn gan() -> Command {
-    let mut cmd = Command::cargo_bin("gan").unwrap();
+    let mut cmd = common::gan();
     cmd.env("GAN_BACKEND", "flex");
     cmd
 }
 
 fn run(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn fails_with(cmd: &mut Command, needle: &str) {
-    let out = cmd.output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "stderr: {stderr}");
-    assert!(
-        stderr.starts_with("error: ") && stderr.contains(needle),
-        "{stderr}"
-    );
-    assert!(!stderr.contains("panicked"), "{stderr}");
+    String::from_utf8_lossy(&succeeds(cmd).stdout).into_owned()
 }
 
 fn fixture(name: &str) -> PathBuf {

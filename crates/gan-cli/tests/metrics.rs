@@ -6,9 +6,8 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use serde_json::Value;
 
-fn gan() -> Command {
-    Command::cargo_bin("gan").unwrap()
-}
+mod common;
+use common::{fails_with, gan};
 
 fn json(cmd: &mut Command) -> Value {
     let out = cmd.output().unwrap();
@@ -18,17 +17,6 @@ fn json(cmd: &mut Command) -> Value {
         String::from_utf8_lossy(&out.stderr)
     );
     serde_json::from_slice(&out.stdout).unwrap()
-}
-
-fn fails_with(cmd: &mut Command, needle: &str) {
-    let out = cmd.output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "stderr: {stderr}");
-    assert!(
-        stderr.starts_with("error: ") && stderr.contains(needle),
-        "{stderr}"
-    );
-    assert!(!stderr.contains("panicked"), "{stderr}");
 }
 
 fn reference(name: &str) -> PathBuf {

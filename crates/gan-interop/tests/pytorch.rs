@@ -185,7 +185,10 @@ fn files_that_do_not_fit_name_the_first_mismatch() {
     assert!(import_generator(&fixture("g_one_hidden.pt"), &one, &device).is_ok());
     // Shapes the file's bytes cannot hold are refused before anything is allocated for them.
     let huge = layout_error("g_huge_claim.pt", &preset());
-    assert!(huge.contains("0.weight") && huge.contains("claim more than"), "{huge}");
+    assert!(
+        huge.contains("0.weight") && huge.contains("claim more than"),
+        "{huge}"
+    );
     // A discriminator file is no generator.
     let d = layout_error("d.safetensors", &preset());
     assert!(d.contains("missing key 0.weight"), "{d}");

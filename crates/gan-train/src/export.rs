@@ -100,12 +100,7 @@ pub fn export_generator_module<G: Module>(
     generator: G,
 ) -> Result<ExportedModel> {
     let loaded = checkpoint::load_latest(run_dir)?;
-    if !checkpoint::list_checkpoints(out_dir)?.is_empty() {
-        return Err(TrainError::Export {
-            path: out_dir.to_path_buf(),
-            reason: "holds checkpoints; export to a directory of its own".into(),
-        });
-    }
+    refuse_checkpoints(out_dir)?;
     let generator = load_module(&loaded, GENERATOR_FILE, generator)?;
     let config_path = run_dir.join(CONFIG_FILE);
     let config_bytes = fs::read(&config_path).map_err(|e| TrainError::io(&config_path, e))?;
@@ -142,14 +137,21 @@ pub fn save_generator_module<G: Module>(
     precision: Precision,
     origin: ModelOrigin,
 ) -> Result<ExportedModel> {
-    if !checkpoint::list_checkpoints(out_dir)?.is_empty() {
-        return Err(TrainError::Export {
-            path: out_dir.to_path_buf(),
-            reason: "holds checkpoints; write to a directory of its own".into(),
-        });
-    }
+    refuse_checkpoints(out_dir)?;
     fs::create_dir_all(out_dir).map_err(|e| TrainError::io(out_dir, e))?;
     write_model_dir(out_dir, config, generator, precision, origin)
+}
+
+/// A model directory must not hold checkpoints: which generator a command loads would be
+/// ambiguous.
+fn refuse_checkpoints(out_dir: &Path) -> Result<()> {
+    if checkpoint::list_checkpoints(out_dir)?.is_empty() {
+        return Ok(());
+    }
+    Err(TrainError::Export {
+        path: out_dir.to_path_buf(),
+        reason: "holds checkpoints; write to a directory of its own".into(),
+    })
 }
 
 fn write_model_dir<G: Module>(
