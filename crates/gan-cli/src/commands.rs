@@ -174,7 +174,7 @@ pub fn interpolate(a: InterpolateArgs) -> Result<(), CliError> {
     let device = a.device.device()?;
     let config = read_run(&a.run_dir)?;
     let g = gan_train::load_generator(&a.run_dir, &device)?;
-    let images = a.rows.checked_mul(a.steps).unwrap_or(usize::MAX);
+    let images = a.rows.saturating_mul(a.steps);
     check_rows(
         "--rows × --steps",
         images,
