@@ -3,7 +3,8 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
-use gan_train::{BuiltinGenerator, ModelConfig, ModelOrigin, Precision, RunConfig};
+use gan_nn::GeneratorConfig;
+use gan_train::{ModelConfig, ModelOrigin, Precision, RunConfig};
 
 use crate::DeviceArgs;
 use crate::error::CliError;
@@ -87,16 +88,15 @@ fn export_safetensors(a: &ExportArgs, device: &burn::tensor::Device) -> Result<(
             "safetensors exports are float32; drop --precision f16".into(),
         ));
     }
-    let BuiltinGenerator::Mlp(generator) = gan_train::load_generator(&a.run_dir, device)? else {
+    let ModelConfig::Mlp(model) = read_run(&a.run_dir)?.model else {
         return Err(CliError::Usage(
             "safetensors export writes the MLP players' PyTorch layout; this run is a DCGAN".into(),
         ));
     };
-    // The discriminator is loaded first, so that a run without one writes nothing.
+    let generator = gan_train::load_generator_into(&a.run_dir, model.generator.init(device)?)?;
+    // The discriminator is loaded before anything is written, so that a model directory
+    // (which has none) writes nothing.
     let discriminator = if a.discriminator {
-        let ModelConfig::Mlp(model) = read_run(&a.run_dir)?.model else {
-            unreachable!("an MLP generator comes from an MLP run")
-        };
         let d = model.discriminator.init(device)?;
         Some(gan_train::load_discriminator_into(&a.run_dir, d)?)
     } else {
@@ -156,6 +156,7 @@ pub fn import(a: ImportArgs) -> Result<(), CliError> {
         gan_interop::import_generator(&a.from, &model.generator, &device)?;
     // The discriminator of the config reads what this generator writes.
     model.discriminator.d_input = generator_config.d_output;
+    let widths = widths(&generator_config);
     model.generator = generator_config;
     let origin = ModelOrigin {
         step: 0,
@@ -164,16 +165,12 @@ pub fn import(a: ImportArgs) -> Result<(), CliError> {
     };
     let json = config.to_json()?;
     gan_train::save_generator_module(&a.out, json.as_bytes(), generator, Precision::F32, origin)?;
-    let g = &model_widths(&config);
-    println!("imported a generator {g} into {}", a.out.display());
+    println!("imported a generator {widths} into {}", a.out.display());
     Ok(())
 }
 
-fn model_widths(config: &RunConfig) -> String {
-    let ModelConfig::Mlp(model) = &config.model else {
-        return String::new();
-    };
-    let g = &model.generator;
+/// `d_noise → hidden… → d_output`.
+fn widths(g: &GeneratorConfig) -> String {
     let widths: Vec<String> = std::iter::once(g.d_noise)
         .chain(g.hidden.iter().map(|l| l.width))
         .chain(std::iter::once(g.d_output))
