@@ -101,13 +101,13 @@ pub fn sample(a: SampleArgs) -> Result<(), CliError> {
     let device = a.device.device()?;
     let config = read_run(&a.run_dir)?;
     let g = gan_train::load_generator(&a.run_dir, &device)?;
-    check_rows("--n", a.n, g.sample_shape().iter().product())?;
+    let shape = g.sample_shape();
+    let d: usize = shape.iter().product();
+    check_rows("--n", a.n, d)?;
     let cols = a.cols.min(a.n);
     device.seed(a.seed);
     let condition = cycled_classes(a.n, g.condition_dim(), &device);
     let samples = generate(&g, config.train.noise, a.n, condition, &device);
-    let shape = g.sample_shape();
-    let d: usize = shape.iter().product();
     let values = host(samples.clone());
     if let Some(path) = &a.npy {
         gan_data::write_npy(path, &values, &[a.n, d])?;
@@ -174,16 +174,14 @@ pub fn interpolate(a: InterpolateArgs) -> Result<(), CliError> {
     let device = a.device.device()?;
     let config = read_run(&a.run_dir)?;
     let g = gan_train::load_generator(&a.run_dir, &device)?;
-    let images = a.rows.saturating_mul(a.steps);
-    check_rows(
-        "--rows × --steps",
-        images,
-        g.sample_shape().iter().product(),
-    )?;
+    let shape = g.sample_shape();
+    let d: usize = shape.iter().product();
+    let n = a.rows.saturating_mul(a.steps);
+    check_rows("--rows × --steps", n, d)?;
     device.seed(a.seed);
     let dz = g.noise_dim();
     let ends = host(config.train.noise.sample(2 * a.rows, dz, &device));
-    let mut z = Vec::with_capacity(a.rows * a.steps * dz);
+    let mut z = Vec::with_capacity(n * dz);
     for pair in ends.chunks(2 * dz) {
         let (z0, z1) = pair.split_at(dz);
         for s in 0..a.steps {
@@ -191,11 +189,8 @@ pub fn interpolate(a: InterpolateArgs) -> Result<(), CliError> {
             z.extend(z0.iter().zip(z1).map(|(p, q)| (1.0 - t) * p + t * q));
         }
     }
-    let n = a.rows * a.steps;
     let condition = cycled_classes(n, g.condition_dim(), &device);
     let images = host(g.generate_rows(from_host(z, dz, &device), condition));
-    let shape = g.sample_shape();
-    let d: usize = shape.iter().product();
     write_image_grid(
         &a.out,
         &images.chunks(d).map(<[f32]>::to_vec).collect::<Vec<_>>(),
