@@ -161,6 +161,11 @@ pub struct InterpolateArgs {
     /// Seed of the endpoints.
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// Interpolate between two real images instead (FILE:I FILE:J, rows of .npy or IDX
+    /// files) through the codes the run's inference network finds for them; one row, the
+    /// originals at its ends.
+    #[arg(long, num_args = 2, value_names = ["FILE:I", "FILE:J"])]
+    between: Vec<String>,
     #[command(flatten)]
     device: DeviceArgs,
 }
@@ -172,6 +177,12 @@ pub fn interpolate(a: InterpolateArgs) -> Result<(), CliError> {
         ));
     }
     let device = a.device.device()?;
+    if !a.between.is_empty() {
+        check_rows("--steps", a.steps, 1)?;
+        return crate::inference::interpolate_between(
+            &a.run_dir, &a.between, a.steps, &a.out, &device,
+        );
+    }
     let config = read_run(&a.run_dir)?;
     let g = gan_train::load_generator(&a.run_dir, &device)?;
     let shape = g.sample_shape();

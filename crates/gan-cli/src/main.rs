@@ -8,6 +8,7 @@ mod error;
 mod eval;
 mod hooks;
 mod images;
+mod inference;
 mod inputs;
 mod interop;
 mod metrics;
@@ -46,7 +47,8 @@ enum Command {
     Parzen(commands::ParzenArgs),
     /// Draw a grid of samples from a run's generator (Figure 2).
     Sample(commands::SampleArgs),
-    /// Linear interpolations between random points of z-space (Figure 3).
+    /// Linear interpolations between random points of z-space (Figure 3), or between two real
+    /// images through their inferred codes (--between).
     Interpolate(commands::InterpolateArgs),
     /// Export a run's generator alone: a model directory (f32 or f16) for sampling and
     /// evaluation, or PyTorch state dicts (safetensors).
@@ -56,6 +58,12 @@ enum Command {
     Import(interop::ImportArgs),
     /// G(z) for codes from a .npy file, written as .npy: deterministic, sample for sample.
     Generate(interop::GenerateArgs),
+    /// Train the inference network z ← x of a run's generator (the paper's future work 2),
+    /// stored beside it.
+    TrainInference(inference::TrainInferenceArgs),
+    /// Codes and reconstructions of real images through the generator: the inference network's
+    /// guess refined by gradient descent, with the reconstruction error.
+    Reconstruct(inference::ReconstructArgs),
     /// Plot a run's losses, D outputs and Parzen log-likelihood over training (PNG).
     Plot(commands::PlotArgs),
     /// FID, KID, precision/recall, density/coverage (and class measures, memorisation) of
@@ -95,6 +103,8 @@ fn main() -> ExitCode {
         Command::Export(a) => interop::export(a),
         Command::Import(a) => interop::import(a),
         Command::Generate(a) => interop::generate(a),
+        Command::TrainInference(a) => inference::train_inference(a),
+        Command::Reconstruct(a) => inference::reconstruct(a),
         Command::Plot(a) => commands::plot(a),
         Command::Metrics(a) => metrics::metrics(a),
         Command::Modes(a) => metrics::modes(a),

@@ -13,11 +13,13 @@
 //!   implements them trains with `gan-train`. [`MlpGanConfig`] builds the paper's pair,
 //!   [`DcganConfig`] a DCGAN-style convolutional one.
 //! - [`ImageClassifier`]: a LeNet-style classifier, the feature network of the MNIST metrics.
+//! - [`Encoder`]: the inference network `z ← x` of the paper's future work 2.
 
 mod classifier;
 mod dcgan;
 mod discriminator;
 mod dropout;
+mod encoder;
 mod error;
 mod generator;
 mod maxout;
@@ -29,6 +31,7 @@ pub use classifier::{ImageClassifier, ImageClassifierConfig};
 pub use dcgan::{DcganConfig, DcganDiscriminator, DcganGenerator};
 pub use discriminator::{Discriminator, DiscriminatorConfig, DropoutMasks, MaxoutLayerConfig};
 pub use dropout::{InputDropout, InputDropoutConfig};
+pub use encoder::{Encoder, EncoderConfig};
 pub use error::NnError;
 pub use generator::{Generator, GeneratorConfig, HiddenLayerConfig};
 pub use maxout::{Maxout, MaxoutConfig};

@@ -24,8 +24,25 @@ impl Noise {
                 let bound = 3f64.sqrt();
                 Tensor::random([n, dim], Distribution::Uniform(-bound, bound), device)
             }
+            Noise::Spherical => Self::Spherical.project(Tensor::random(
+                [n, dim],
+                Distribution::Normal(0.0, 1.0),
+                device,
+            )),
+        }
+    }
+
+    /// Codes `[n, dim]` moved onto the prior's support, for codes found by optimisation:
+    /// unchanged for the Gaussian, clamped to `[−√3, √3]` for the uniform, scaled to unit
+    /// length for the sphere.
+    pub fn project(self, z: Tensor<2>) -> Tensor<2> {
+        match self {
+            Noise::Gaussian => z,
+            Noise::Uniform => {
+                let bound = 3f64.sqrt();
+                z.clamp(-bound, bound)
+            }
             Noise::Spherical => {
-                let z = Tensor::random([n, dim], Distribution::Normal(0.0, 1.0), device);
                 let norm = z.clone().powi_scalar(2).sum_dim(1).sqrt();
                 z / norm
             }

@@ -369,3 +369,46 @@ fn noise_priors_have_their_moments_and_supports() {
         }
     });
 }
+
+/// Every float parameter of a module, flattened, in visiting order.
+struct Parameters(Vec<Vec<f32>>);
+
+impl burn::module::ModuleVisitor for Parameters {
+    fn visit_float<const D: usize>(&mut self, param: &burn::module::Param<Tensor<D>>) {
+        self.0.push(values(param.val()));
+    }
+}
+
+#[test]
+fn encoder_computes_relu_layers_then_a_linear_output() {
+    on_each_device(|device| {
+        let encoder = EncoderConfig::new(4, 2)
+            .with_hidden(vec![3])
+            .init(device)
+            .unwrap();
+        assert_eq!((encoder.d_input(), encoder.d_latent()), (4, 2));
+        let x: Vec<f32> = (0..8).map(|i| (i as f32 - 3.5) / 2.0).collect();
+        let input = Tensor::from_data(TensorData::new(x.clone(), [2, 4]), device);
+        let z = values(encoder.forward(input));
+        // The same layers by hand from the module's parameters: w1 [4, 3], b1, w2 [3, 2], b2.
+        let mut params = Parameters(Vec::new());
+        burn::module::Module::visit(&encoder, &mut params);
+        let [w1, b1, w2, b2] = <[Vec<f32>; 4]>::try_from(params.0).unwrap();
+        for row in 0..2 {
+            let h: Vec<f32> = (0..3)
+                .map(|j| {
+                    let pre: f32 = (0..4).map(|i| x[row * 4 + i] * w1[i * 3 + j]).sum();
+                    (pre + b1[j]).max(0.0)
+                })
+                .collect();
+            for k in 0..2 {
+                let expected = b2[k] + (0..3).map(|j| h[j] * w2[j * 2 + k]).sum::<f32>();
+                let got = z[row * 2 + k];
+                assert!((got - expected).abs() < 1e-5, "{got} vs {expected}");
+            }
+        }
+        assert!(EncoderConfig::new(0, 2).init(device).is_err());
+        let zero_hidden = EncoderConfig::new(4, 2).with_hidden(vec![3, 0]);
+        assert!(zero_hidden.init(device).is_err());
+    });
+}

@@ -60,6 +60,15 @@ pub enum TrainError {
         /// What is wrong.
         reason: String,
     },
+    /// An inference network could not be written or read, or was trained for another
+    /// generator.
+    #[error("inference network {}: {reason}", path.display())]
+    Inference {
+        /// The file at fault.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
     /// The run directory holds no usable checkpoint.
     #[error("{}: no valid checkpoint to resume from{}", run_dir.display(), if skipped.is_empty() { String::new() } else { format!(" (damaged: {})", skipped.join("; ")) })]
     NoCheckpoint {

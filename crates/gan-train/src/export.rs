@@ -154,6 +154,19 @@ fn refuse_checkpoints(out_dir: &Path) -> Result<()> {
     })
 }
 
+/// A module's burnpack bytes with its float tensors stored in `precision`.
+pub(crate) fn module_bytes<M: Module>(
+    module: M,
+    precision: Precision,
+) -> std::result::Result<Vec<u8>, String> {
+    let bytes = module
+        .into_record()
+        .into_bytes()
+        .map_err(|e| e.to_string())?;
+    let bytes = convert_floats(bytes, precision.dtype()).map_err(|e| e.to_string())?;
+    Ok(bytes.to_vec())
+}
+
 fn write_model_dir<G: Module>(
     out_dir: &Path,
     config: &[u8],
@@ -161,11 +174,7 @@ fn write_model_dir<G: Module>(
     precision: Precision,
     origin: ModelOrigin,
 ) -> Result<ExportedModel> {
-    let bytes = generator
-        .into_record()
-        .into_bytes()
-        .map_err(|e| export_error(out_dir, e))?;
-    let bytes = convert_floats(bytes, precision.dtype()).map_err(|e| export_error(out_dir, e))?;
+    let bytes = module_bytes(generator, precision).map_err(|e| export_error(out_dir, e))?;
     write_atomic(&out_dir.join(CONFIG_FILE), config)?;
     write_atomic(&out_dir.join(GENERATOR_FILE), &bytes)?;
     let model = ExportedModel {
@@ -211,11 +220,19 @@ pub(crate) fn load_exported<G: Module>(
             reason: format!("checksum differs from {MODEL_FILE} (file is corrupt or partial)"),
         });
     }
-    let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes))
-        .map_err(|e| export_error(&path, e))?;
-    generator
+    module_from_bytes(bytes, generator).map_err(|e| export_error(&path, e))
+}
+
+/// Loads burnpack bytes into `module`, each float tensor cast to the module's precision.
+pub(crate) fn module_from_bytes<M: Module>(
+    bytes: Vec<u8>,
+    module: M,
+) -> std::result::Result<M, String> {
+    let record =
+        ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes)).map_err(|e| e.to_string())?;
+    module
         .try_load_record(record.cast_to_module_dtype())
-        .map_err(|e| export_error(&path, e))
+        .map_err(|e| e.to_string())
 }
 
 /// Copies each `.jsonl` log of the run, keeping the lines of steps up to `step` (a run may

@@ -28,8 +28,10 @@ mod config;
 mod error;
 mod export;
 mod hooks;
+mod inference;
 mod metrics;
 mod optim;
+mod reconstruct;
 mod run;
 mod run_config;
 mod step;
@@ -57,8 +59,15 @@ pub use export::{
     save_generator_module,
 };
 pub use hooks::{Hook, OnRecord};
+pub use inference::{
+    INFERENCE_FILE, INFERENCE_MANIFEST, InferenceManifest, InferenceTraining,
+    generator_fingerprint, load_encoder, read_inference_manifest, save_encoder, train_encoder,
+};
 pub use metrics::{MetricsRecord, read as read_metrics};
 pub use optim::{LearningRule, PylearnMomentum, Velocity};
+pub use reconstruct::{
+    Refinement, infer_codes, mean_sd, nearest_sample_errors, refine_codes, row_errors,
+};
 pub use run::{ResumeInfo, load_discriminator_into, load_generator_into, read_run_config, resume};
 pub use run_config::{ModelConfig, RunConfig};
 pub use step::{MaxColumnNorm, StepStats};
