@@ -81,6 +81,12 @@ pub fn train_inference(a: TrainInferenceArgs) -> Result<(), CliError> {
         learning_rate: a.learning_rate,
         seed: a.seed,
     };
+    if !(a.refine_lr > 0.0 && a.refine_lr.is_finite()) {
+        return Err(CliError::Usage(format!(
+            "--refine-lr must be finite and positive, not {}",
+            a.refine_lr
+        )));
+    }
     let started = Instant::now();
     let trained = with_module!(&generator, g => train_encoder(g, noise, &encoder, training, &device,
         |step, loss| eprintln!("step {step}: mean squared error of the codes {loss:.4}")))?;
@@ -258,7 +264,7 @@ pub fn reconstruct(a: ReconstructArgs) -> Result<(), CliError> {
     let refinement = inverter.refinement(a.refine_steps, a.refine_lr);
     let (mut guess_errors, mut errors, mut samples, mut codes) = (vec![], vec![], vec![], vec![]);
     for start in (a.skip..a.skip + n).step_by(a.batch) {
-        let rows: Vec<usize> = (start..(start + a.batch).min(a.skip + n)).collect();
+        let rows: Vec<usize> = (start..start.saturating_add(a.batch).min(a.skip + n)).collect();
         let x = images.gather(&rows, &device);
         let inferred = inverter.infer(x.clone(), refinement)?;
         guess_errors.extend(row_errors(inferred.guess_samples, x.clone()));
@@ -384,6 +390,7 @@ pub fn interpolate_between(
         inverter.check_width(row.len(), path)?;
     }
     let d = ends[0].1.len();
+    check_rows("--steps", steps, d.max(inverter.generator().noise_dim()))?;
     let x = crate::inputs::from_host([ends[0].1.clone(), ends[1].1.clone()].concat(), d, device);
     let codes = host(inverter.infer(x, inverter.refinement(None, None))?.codes);
     let (z0, z1) = codes.split_at(codes.len() / 2);

@@ -21,6 +21,8 @@ fn every_command_has_help() {
         ("metrics", "--kid-subsets"),
         ("modes", "--mixture"),
         ("classifier", "--epochs"),
+        ("train-inference", "--refine-steps"),
+        ("reconstruct", "--baseline-samples"),
     ] {
         let out = gan().args([cmd, "--help"]).output().unwrap();
         assert!(out.status.success());

@@ -48,6 +48,23 @@ impl Inputs {
             .status()
             .unwrap();
         assert!(status.success());
+        let status = Command::new(env!("CARGO_BIN_EXE_gan"))
+            .args([
+                "train-inference",
+                "--backend",
+                "flex",
+                "--steps",
+                "5",
+                "--hidden",
+                "8",
+            ])
+            .arg("--run-dir")
+            .arg(dir.path().join("tiny"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success());
         Self { dir }
     }
 
@@ -150,7 +167,40 @@ fn cases(inputs: &Inputs, out: &Path) -> Vec<Case> {
     let with = |base: &[&str], more: &[&str]| -> Vec<String> {
         base.iter().chain(more).map(|s| s.to_string()).collect()
     };
+    let infer = ["train-inference", "--run-dir", &tiny, "--hidden", "8"];
+    let reconstruct = ["reconstruct", "--run-dir", &tiny, "--images", &x];
+    let test_images = format!("{mnist}/t10k-images-idx3-ubyte.gz");
+    let between = [
+        "interpolate",
+        "--run-dir",
+        &paper,
+        "--out",
+        &png,
+        "--between",
+        &format!("{test_images}:0"),
+        &format!("{test_images}:1"),
+    ]
+    .map(|s| s.to_string());
+    let between: Vec<&str> = between.iter().map(String::as_str).collect();
     let mut all = vec![
+        case(with(&infer, &[]), "--steps", COUNTS),
+        case(with(&infer, &["--steps", "2"]), "--batch-size", COUNTS),
+        case(with(&infer, &["--steps", "2"]), "--learning-rate", REALS),
+        case(with(&infer, &["--steps", "2"]), "--seed", SEEDS),
+        case(with(&infer, &["--steps", "2"]), "--refine-steps", COUNTS),
+        case(with(&infer, &["--steps", "2"]), "--refine-lr", REALS),
+        case(with(&reconstruct, &[]), "--skip", COUNTS),
+        case(with(&reconstruct, &[]), "--n", COUNTS),
+        case(with(&reconstruct, &[]), "--batch", COUNTS),
+        case(with(&reconstruct, &[]), "--refine-steps", COUNTS),
+        case(with(&reconstruct, &[]), "--refine-lr", REALS),
+        case(with(&reconstruct, &[]), "--baseline-samples", COUNTS),
+        case(
+            with(&reconstruct, &["--baseline-samples", "5"]),
+            "--seed",
+            SEEDS,
+        ),
+        case(with(&between, &[]), "--steps", COUNTS),
         case(with(&sample, &["--cols", "2"]), "--n", COUNTS),
         case(with(&sample, &["--n", "4"]), "--cols", COUNTS),
         case(with(&sample, &["--n", "4"]), "--seed", SEEDS),

@@ -229,3 +229,20 @@ fn reconstructions_and_interpolations_of_real_digits() {
         "another generator",
     );
 }
+
+#[test]
+fn the_shipped_encoder_belongs_to_the_shipped_generator_and_refinement_helps() {
+    let Some(mnist) = gan_data::mnist_dir_from_env() else {
+        return;
+    };
+    let report = json(
+        gan()
+            .args(["reconstruct", "--json", "--skip", "9990", "--run-dir"])
+            .arg(repo("models/mnist-paper"))
+            .arg("--images")
+            .arg(mnist.join("t10k-images-idx3-ubyte.gz")),
+    );
+    let mse = |key: &str| report[key]["mean"].as_f64().unwrap();
+    assert_eq!(report["images"], 10);
+    assert!(mse("refined") < mse("encoder"), "{report}");
+}

@@ -29,6 +29,9 @@ pub const INFERENCE_FILE: &str = "inference.bpk";
 /// File of its manifest.
 pub const INFERENCE_MANIFEST: &str = "inference.json";
 
+/// The most values one training batch may hold (2³¹ float32 values, 8 GiB).
+const MAX_BATCH_VALUES: usize = 1 << 31;
+
 /// How the encoder is trained on the generator's own samples.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct InferenceTraining {
@@ -112,6 +115,17 @@ pub fn train_encoder<G: GanGenerator<D>, const D: usize>(
              learning rate"
                 .into(),
         ));
+    }
+    let widest = config.d_input.max(config.d_latent);
+    if training
+        .batch_size
+        .checked_mul(widest)
+        .is_none_or(|v| v > MAX_BATCH_VALUES)
+    {
+        return Err(TrainError::Config(format!(
+            "a batch of {} samples of {widest} values is more than one batch may hold ({MAX_BATCH_VALUES})",
+            training.batch_size
+        )));
     }
     let plain = device.clone().inner();
     let generator = generator.valid();
