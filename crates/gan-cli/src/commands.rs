@@ -11,18 +11,16 @@ use crate::images::write_image_grid;
 use crate::inputs::{check_rows, cycled_classes, from_host, generate, host, read_matrix, read_run};
 use crate::plots::RunCurves;
 
-pub fn print_report(report: &ParzenReport, json: bool) {
+pub fn print_report(report: &ParzenReport, json: bool) -> Result<(), CliError> {
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(report).expect("serialises")
-        );
+        return crate::print_json(report);
     } else {
         println!(
             "Parzen log-likelihood: {:.2} ± {:.2} (σ = {:.4}, {} test rows, {} samples)",
             report.mean, report.se, report.sigma, report.n_test, report.n_samples
         );
     }
+    Ok(())
 }
 
 #[derive(Args, Debug)]
@@ -62,8 +60,7 @@ pub fn parzen(a: ParzenArgs) -> Result<(), CliError> {
             ));
         }
     };
-    print_report(&report, a.json);
-    Ok(())
+    print_report(&report, a.json)
 }
 
 #[derive(Args, Debug)]

@@ -106,7 +106,7 @@ pub fn eval(a: EvalArgs) -> Result<(), CliError> {
     };
     if metrics.is_empty() {
         let report = parzen.expect("Parzen was the only measure");
-        print_report(&report, a.json);
+        print_report(&report, a.json)?;
         return Ok(());
     }
     let d = samples.dims()[1];
@@ -121,15 +121,12 @@ pub fn eval(a: EvalArgs) -> Result<(), CliError> {
     let quality = quality::compute(&metrics, &samples, &test, train.as_ref(), &options, &device)?;
     if a.json {
         let report = EvalReport { parzen, quality };
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report).expect("serialises")
-        );
+        crate::print_json(&report)?;
     } else {
         if let Some(report) = &parzen {
-            print_report(report, false);
+            print_report(report, false)?;
         }
-        quality::print(&quality, false);
+        quality::print(&quality, false)?;
     }
     Ok(())
 }

@@ -296,8 +296,7 @@ pub fn reconstruct(a: ReconstructArgs) -> Result<(), CliError> {
         baseline: baseline.transpose()?,
     };
     write_outputs(&a, &images, &samples, &codes)?;
-    print_report(&report, a.json);
-    Ok(())
+    print_report(&report, a.json)
 }
 
 fn write_outputs(
@@ -327,13 +326,9 @@ fn write_outputs(
     Ok(())
 }
 
-fn print_report(report: &ReconstructReport, json: bool) {
+fn print_report(report: &ReconstructReport, json: bool) -> Result<(), CliError> {
     if json {
-        match serde_json::to_string_pretty(report) {
-            Ok(text) => println!("{text}"),
-            Err(e) => eprintln!("error: cannot serialise the report: {e}"),
-        }
-        return;
+        return crate::print_json(report);
     }
     println!(
         "{} images, mean squared error per value: encoder {:.5} ± {:.5}; refined ({} steps, \
@@ -352,6 +347,7 @@ fn print_report(report: &ReconstructReport, json: bool) {
             report.baseline_samples, baseline.mean, baseline.se
         );
     }
+    Ok(())
 }
 
 /// Row `I` of the image file named by `FILE:I`.

@@ -119,6 +119,14 @@ fn main() -> ExitCode {
     }
 }
 
+/// Prints `value` as pretty JSON on standard output.
+fn print_json<T: serde::Serialize>(value: &T) -> Result<(), CliError> {
+    let text = serde_json::to_string_pretty(value)
+        .map_err(|e| CliError::output(std::path::Path::new("standard output"), e))?;
+    println!("{text}");
+    Ok(())
+}
+
 impl DeviceArgs {
     fn device(&self) -> Result<burn::tensor::Device, CliError> {
         let backend: gan_backend::Backend = self

@@ -107,7 +107,7 @@ pub fn metrics(a: MetricsArgs) -> Result<(), CliError> {
         &options,
         &device,
     )?;
-    quality::print(&report, a.json);
+    quality::print(&report, a.json)?;
     Ok(())
 }
 
@@ -163,10 +163,7 @@ pub fn modes(a: ModesArgs) -> Result<(), CliError> {
     let centres = Rows::new("the centres", centres, mixture.centres().len(), 2)?;
     let report = mode_coverage(&rows, &centres, mixture.std(), a.min_count)?;
     if a.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report).expect("serialises")
-        );
+        crate::print_json(&report)?;
     } else {
         println!(
             "{} of {} modes covered (at least {} high-quality samples each); {} of {} samples ({:.1} %) within 3σ of a centre",

@@ -208,13 +208,9 @@ fn load_classifier(
 }
 
 /// Prints the report as JSON, or one line per measure.
-pub fn print(report: &QualityReport, json: bool) {
+pub fn print(report: &QualityReport, json: bool) -> Result<(), CliError> {
     if json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(report).expect("serialises")
-        );
-        return;
+        return crate::print_json(report);
     }
     let space = report
         .features
@@ -263,4 +259,5 @@ pub fn print(report: &QualityReport, json: bool) {
             100.0 * m.closer_than_heldout_p01
         );
     }
+    Ok(())
 }
