@@ -192,14 +192,22 @@ fn write_model_dir<G: Module>(
 
 /// Reads `out_dir/model.json`, or `None` when the directory holds no exported generator.
 pub fn read_exported(dir: &Path) -> Result<Option<ExportedModel>> {
-    let path = dir.join(MODEL_FILE);
-    match fs::read(&path) {
+    read_json_if_present(&dir.join(MODEL_FILE), |path, reason| TrainError::Export {
+        path,
+        reason,
+    })
+}
+
+/// Parses the JSON file `path`, or `None` when there is none; `invalid` makes the error of a
+/// file that does not parse.
+pub(crate) fn read_json_if_present<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    invalid: impl FnOnce(std::path::PathBuf, String) -> TrainError,
+) -> Result<Option<T>> {
+    match fs::read(path) {
         Ok(bytes) => serde_json::from_slice(&bytes)
             .map(Some)
-            .map_err(|e| TrainError::Export {
-                path,
-                reason: e.to_string(),
-            }),
+            .map_err(|e| invalid(path.to_path_buf(), e.to_string())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(TrainError::io(path, e)),
     }

@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::checkpoint::{sha256, write_atomic};
 use crate::error::{Result, TrainError};
-use crate::export::{Precision, module_bytes, module_from_bytes};
+use crate::export::{Precision, module_bytes, module_from_bytes, read_json_if_present};
 use crate::reconstruct::Refinement;
 
 /// File of the encoder's weights in a model or run directory.
@@ -193,17 +193,9 @@ pub fn save_encoder(
 
 /// Reads the manifest in `dir`, or `None` when the directory holds no inference network.
 pub fn read_inference_manifest(dir: &Path) -> Result<Option<InferenceManifest>> {
-    let path = dir.join(INFERENCE_MANIFEST);
-    match fs::read(&path) {
-        Ok(bytes) => serde_json::from_slice(&bytes)
-            .map(Some)
-            .map_err(|e| TrainError::Inference {
-                path,
-                reason: e.to_string(),
-            }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(TrainError::io(path, e)),
-    }
+    read_json_if_present(&dir.join(INFERENCE_MANIFEST), |path, reason| {
+        TrainError::Inference { path, reason }
+    })
 }
 
 /// Loads the encoder stored in `dir` onto `device`, after checking its weights against their
