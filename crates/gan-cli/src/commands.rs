@@ -175,7 +175,7 @@ pub fn interpolate(a: InterpolateArgs) -> Result<(), CliError> {
     }
     let device = a.device.device()?;
     if !a.between.is_empty() {
-        return crate::inference::interpolate_between(
+        return crate::between::interpolate_between(
             &a.run_dir, &a.between, a.steps, &a.out, &device,
         );
     }

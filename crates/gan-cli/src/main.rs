@@ -1,6 +1,7 @@
 //! `gan`: train, evaluate, sample and interpolate the generative adversarial nets of
 //! Goodfellow et al. (2014). Run `gan --help` and `gan <command> --help`.
 
+mod between;
 mod classifier;
 mod commands;
 mod data;
@@ -14,6 +15,7 @@ mod interop;
 mod metrics;
 mod plots;
 mod quality;
+mod semi;
 mod train;
 
 use std::path::PathBuf;
@@ -64,6 +66,9 @@ enum Command {
     /// Codes and reconstructions of real images through the generator: the inference network's
     /// guess refined by gradient descent, with the reconstruction error.
     Reconstruct(inference::ReconstructArgs),
+    /// Semi-supervised MNIST classification from a run's frozen discriminator and/or inference
+    /// network with a few labels per class, beside the same classifier on raw pixels.
+    Semi(semi::SemiArgs),
     /// Plot a run's losses, D outputs and Parzen log-likelihood over training (PNG).
     Plot(commands::PlotArgs),
     /// FID, KID, precision/recall, density/coverage (and class measures, memorisation) of
@@ -105,6 +110,7 @@ fn main() -> ExitCode {
         Command::Generate(a) => interop::generate(a),
         Command::TrainInference(a) => inference::train_inference(a),
         Command::Reconstruct(a) => inference::reconstruct(a),
+        Command::Semi(a) => semi::semi(a),
         Command::Plot(a) => commands::plot(a),
         Command::Metrics(a) => metrics::metrics(a),
         Command::Modes(a) => metrics::modes(a),

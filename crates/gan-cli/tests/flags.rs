@@ -182,7 +182,10 @@ fn cases(inputs: &Inputs, out: &Path) -> Vec<Case> {
     ]
     .map(|s| s.to_string());
     let between: Vec<&str> = between.iter().map(String::as_str).collect();
+    let semi = ["semi", "--run-dir", &paper, "--data-dir", &mnist];
     let mut all = vec![
+        case(with(&semi, &[]), "--labels-per-class", COUNTS),
+        case(with(&semi, &["--labels-per-class", "1"]), "--seed", SEEDS),
         case(with(&infer, &[]), "--steps", COUNTS),
         case(with(&infer, &["--steps", "2"]), "--batch-size", COUNTS),
         case(with(&infer, &["--steps", "2"]), "--learning-rate", REALS),

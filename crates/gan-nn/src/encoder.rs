@@ -75,6 +75,25 @@ impl Encoder {
         self.output.forward(h)
     }
 
+    /// The hidden layers' ReLU outputs, in order, and the predicted codes.
+    ///
+    /// # Panics
+    /// If the samples' width is not the configured `d_input` (Burn's shape check).
+    pub fn forward_with_hidden(&self, x: Tensor<2>) -> (Vec<Tensor<2>>, Tensor<2>) {
+        let mut hidden = Vec::with_capacity(self.hidden.len());
+        let mut h = x;
+        for layer in &self.hidden {
+            h = relu(layer.forward(h));
+            hidden.push(h.clone());
+        }
+        (hidden, self.output.forward(h))
+    }
+
+    /// Widths of the hidden layers.
+    pub fn hidden_widths(&self) -> Vec<usize> {
+        self.hidden.iter().map(|l| l.weight.dims()[1]).collect()
+    }
+
     /// Width of the samples it reads.
     pub fn d_input(&self) -> usize {
         match self.hidden.first() {

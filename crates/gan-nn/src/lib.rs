@@ -14,6 +14,8 @@
 //!   [`DcganConfig`] a DCGAN-style convolutional one.
 //! - [`ImageClassifier`]: a LeNet-style classifier, the feature network of the MNIST metrics.
 //! - [`Encoder`]: the inference network `z ← x` of the paper's future work 2.
+//! - [`FeatureExtractor`]: a frozen discriminator or encoder as a feature map for classifiers
+//!   trained on few labels (future work 4).
 
 mod classifier;
 mod dcgan;
@@ -21,6 +23,7 @@ mod discriminator;
 mod dropout;
 mod encoder;
 mod error;
+mod features;
 mod generator;
 mod maxout;
 mod mlp;
@@ -33,6 +36,7 @@ pub use discriminator::{Discriminator, DiscriminatorConfig, DropoutMasks, Maxout
 pub use dropout::{InputDropout, InputDropoutConfig};
 pub use encoder::{Encoder, EncoderConfig};
 pub use error::NnError;
+pub use features::FeatureExtractor;
 pub use generator::{Generator, GeneratorConfig, HiddenLayerConfig};
 pub use maxout::{Maxout, MaxoutConfig};
 pub use mlp::MlpGanConfig;

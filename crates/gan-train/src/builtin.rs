@@ -16,7 +16,7 @@ use gan_nn::{
 use crate::config::{OptimizerConfig, TrainConfig};
 use crate::error::{Result, TrainError};
 use crate::export::{ExportedModel, Precision, export_generator_module};
-use crate::run::{ResumeInfo, load_generator_into, read_run_config};
+use crate::run::{ResumeInfo, load_discriminator_into, load_generator_into, read_run_config};
 use crate::run_config::{ModelConfig, RunConfig};
 use crate::trainer::Trainer;
 
@@ -289,5 +289,21 @@ pub fn export_generator(
         ModelConfig::Dcgan(model) => {
             export_generator_module(run_dir, out_dir, precision, model.init_generator(device)?)
         }
+    }
+}
+
+/// The maxout discriminator of an MLP run's newest checkpoint, on `device`: the feature map of
+/// semi-supervised learning ([`gan_nn::FeatureExtractor`]). An export holds no discriminator, and
+/// a DCGAN run's is not a feature map here: both are errors.
+pub fn load_mlp_discriminator(run_dir: &Path, device: &Device) -> Result<Discriminator> {
+    let config = read_run_config::<ModelConfig>(run_dir)?;
+    match &config.model {
+        ModelConfig::Mlp(model) => {
+            load_discriminator_into(run_dir, model.discriminator.init(device)?)
+        }
+        ModelConfig::Dcgan(_) => Err(TrainError::Config(format!(
+            "{}: a DCGAN discriminator is not offered as a feature map; use an MLP run",
+            run_dir.display()
+        ))),
     }
 }

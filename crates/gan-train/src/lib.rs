@@ -31,15 +31,18 @@ mod hooks;
 mod inference;
 mod metrics;
 mod optim;
+mod probe;
 mod reconstruct;
 mod run;
 mod run_config;
+mod semi;
 mod step;
 mod train_loop;
 mod trainer;
 
 pub use builtin::{
-    BuiltinGenerator, DcganTrainer, MlpTrainer, export_generator, load_generator, mlp_players,
+    BuiltinGenerator, DcganTrainer, MlpTrainer, export_generator, load_generator,
+    load_mlp_discriminator, mlp_players,
 };
 pub use checkpoint::{
     CONFIG_FILE, CheckpointFiles, CheckpointState, D_OPTIMIZER_FILE, DISCRIMINATOR_FILE,
@@ -65,11 +68,15 @@ pub use inference::{
 };
 pub use metrics::{MetricsRecord, read as read_metrics};
 pub use optim::{LearningRule, PylearnMomentum, Velocity};
+pub use probe::{
+    PenaltyChoice, ProbeConfig, choose_penalty, error_rate, fit_probe, probe_predictions,
+};
 pub use reconstruct::{
     Refinement, infer_codes, mean_sd, nearest_sample_errors, refine_codes, row_errors,
 };
 pub use run::{ResumeInfo, load_discriminator_into, load_generator_into, read_run_config, resume};
 pub use run_config::{ModelConfig, RunConfig};
+pub use semi::{FeatureScaling, ProbeReport, draw_labelled, linear_probe_error};
 pub use step::{MaxColumnNorm, StepStats};
 pub use train_loop::{TrainSummary, Until};
 pub use trainer::Trainer;
