@@ -16,6 +16,7 @@ mod metrics;
 mod plots;
 mod quality;
 mod semi;
+mod semi_gan;
 mod train;
 
 use std::path::PathBuf;

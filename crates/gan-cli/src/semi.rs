@@ -17,28 +17,52 @@ use crate::{DataArgs, DeviceArgs, print_json};
 
 #[derive(Args, Debug)]
 pub struct SemiArgs {
-    /// The run whose networks give the features: its newest checkpoint's discriminator, and the
-    /// inference network beside its generator (`gan train-inference`). A model directory whose
-    /// training state lies in `run/` (as `models/mnist-paper`) works too.
+    /// How the classifier is made: a linear probe on a trained run's frozen networks, or a
+    /// (K+1)-class discriminator trained with the labels (Salimans et al. 2016).
+    #[arg(long, value_enum, default_value_t = Method::Probe)]
+    pub method: Method,
+    /// The run whose networks give the features (--method probe): its newest checkpoint's
+    /// discriminator, and the inference network beside its generator (`gan train-inference`).
+    /// A model directory whose training state lies in `run/` (as `models/mnist-paper`) works too.
+    #[arg(long, required_if_eq("method", "probe"))]
+    run_dir: Option<PathBuf>,
+    /// Where --method kplus1 keeps its classifier (`semi.bpk`, `semi.json`); one trained there
+    /// before with the same labels and settings is evaluated instead of trained again.
     #[arg(long)]
-    run_dir: PathBuf,
+    pub out: Option<PathBuf>,
+    /// Training steps of --method kplus1 (100 rows of each kind per step).
+    #[arg(long, default_value_t = 6000)]
+    pub steps: u64,
+    /// Adam's step size for --method kplus1 (both players).
+    #[arg(long, default_value_t = 0.003)]
+    pub learning_rate: f64,
     #[command(flatten)]
-    data: DataArgs,
+    pub data: DataArgs,
     /// Labelled training images per class (drawn at random; the other training images serve
     /// unlabelled, only to centre and scale the features).
     #[arg(long)]
-    labels_per_class: usize,
+    pub labels_per_class: usize,
     /// Seed of the labelled draw and of the cross-validation folds.
     #[arg(long, default_value_t = 0)]
-    seed: u64,
+    pub seed: u64,
     /// Which frozen network's hidden layers the classifier reads.
     #[arg(long, value_enum, default_value_t = FeatureArg::D)]
     features: FeatureArg,
     /// Print the report as JSON.
     #[arg(long)]
-    json: bool,
+    pub json: bool,
     #[command(flatten)]
-    device: DeviceArgs,
+    pub device: DeviceArgs,
+}
+
+/// How `gan semi` makes its classifier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Method {
+    /// A linear probe on frozen features of a trained run.
+    Probe,
+    /// A (K+1)-class discriminator trained with feature matching on the labels and all images.
+    Kplus1,
 }
 
 /// The feature maps `gan semi` offers.
@@ -53,37 +77,49 @@ pub enum FeatureArg {
     Both,
 }
 
+/// What `gan semi` reports (`--json` prints it as it is).
 #[derive(Serialize)]
-struct SemiReport {
-    /// Test error of the probe on the chosen features.
-    error: f64,
+pub struct SemiReport {
+    /// Test error of the classifier.
+    pub error: f64,
     /// Labelled training images in all.
-    labels: usize,
-    labels_per_class: usize,
-    features: FeatureArg,
-    feature_dim: usize,
-    /// Test error of the same probe on raw pixels with the same labels.
-    baseline_error: f64,
-    seed: u64,
-    test_rows: usize,
-    /// The L2 penalty cross-validation chose, for the features and for the pixels.
-    l2: f64,
-    baseline_l2: f64,
+    pub labels: usize,
+    pub labels_per_class: usize,
+    pub method: Method,
+    /// The features the classifier reads: d, inference, both, or `kplus1` (the trained
+    /// (K+1)-class discriminator's own layers).
+    pub features: String,
+    pub feature_dim: usize,
+    /// Test error of the linear probe on raw pixels with the same labels.
+    pub baseline_error: f64,
+    pub seed: u64,
+    pub test_rows: usize,
+    /// The probe's L2 penalty chosen by cross-validation (none for --method kplus1), and the
+    /// baseline's.
+    pub l2: Option<f64>,
+    pub baseline_l2: f64,
 }
 
 pub fn semi(a: SemiArgs) -> Result<(), CliError> {
+    if a.method == Method::Kplus1 {
+        return crate::semi_gan::semi_gan(a);
+    }
     let device = a.device.device()?;
     let mnist = a.data.mnist()?;
+    let run_dir = a
+        .run_dir
+        .clone()
+        .ok_or_else(|| CliError::Usage("--method probe needs --run-dir".into()))?;
     let discriminator = match a.features {
         FeatureArg::D | FeatureArg::Both => Some(load_mlp_discriminator(
-            &training_state_dir(&a.run_dir)?,
+            &training_state_dir(&run_dir)?,
             &device,
         )?),
         FeatureArg::Inference => None,
     };
     let encoder = match a.features {
         FeatureArg::Inference | FeatureArg::Both => {
-            Some(Inverter::load(&a.run_dir, &device)?.into_encoder())
+            Some(Inverter::load(&run_dir, &device)?.into_encoder())
         }
         FeatureArg::D => None,
     };
@@ -155,31 +191,40 @@ fn check_width(d: usize, data: usize, what: &str) -> Result<(), CliError> {
 }
 
 fn report(a: &SemiArgs, ours: &ProbeReport, baseline: &ProbeReport) -> Result<(), CliError> {
+    let features = match a.features {
+        FeatureArg::D => "d",
+        FeatureArg::Inference => "inference",
+        FeatureArg::Both => "both",
+    };
     let report = SemiReport {
         error: ours.error,
         labels: ours.labels,
         labels_per_class: a.labels_per_class,
-        features: a.features,
+        method: Method::Probe,
+        features: features.into(),
         feature_dim: ours.feature_dim,
         baseline_error: baseline.error,
         seed: a.seed,
         test_rows: ours.test_rows,
-        l2: ours.penalty.l2,
+        l2: Some(ours.penalty.l2),
         baseline_l2: baseline.penalty.l2,
     };
-    if a.json {
-        return print_json(&report);
+    print_report(&report, a.json)
+}
+
+/// Prints a report as JSON or as one line.
+pub fn print_report(report: &SemiReport, json: bool) -> Result<(), CliError> {
+    if json {
+        return print_json(report);
     }
     println!(
-        "test error {:.2} % with {} labels ({:?} features, {} wide, L2 {}); raw pixels: {:.2} % \
-         (L2 {}), over {} test images",
+        "test error {:.2} % with {} labels ({} features, {} wide); raw pixels: {:.2} %, over {} \
+         test images",
         100.0 * report.error,
         report.labels,
         report.features,
         report.feature_dim,
-        report.l2,
         100.0 * report.baseline_error,
-        report.baseline_l2,
         report.test_rows
     );
     Ok(())

@@ -186,6 +186,11 @@ fn cases(inputs: &Inputs, out: &Path) -> Vec<Case> {
     let mut all = vec![
         case(with(&semi, &[]), "--labels-per-class", COUNTS),
         case(with(&semi, &["--labels-per-class", "1"]), "--seed", SEEDS),
+        case(
+            with(&semi, &["--method", "kplus1", "--labels-per-class", "1"]),
+            "--steps",
+            COUNTS,
+        ),
         case(with(&infer, &[]), "--steps", COUNTS),
         case(with(&infer, &["--steps", "2"]), "--batch-size", COUNTS),
         case(with(&infer, &["--steps", "2"]), "--learning-rate", REALS),

@@ -1,6 +1,7 @@
 //! `gan semi` as a user runs it: a short run on a toy MNIST-format set whose classes are the XOR
 //! of two image halves (no linear function of the pixels separates them), where the
-//! discriminator's features must beat the raw-pixel baseline; and its refusals.
+//! discriminator's features, and a (K+1)-class discriminator trained with the labels, must beat
+//! the raw-pixel baseline; and its refusals.
 
 use std::path::Path;
 
@@ -122,5 +123,55 @@ fn discriminator_features_beat_raw_pixels_on_a_toy_xor() {
             .arg("--data-dir")
             .arg(&data),
         "no training checkpoint",
+    );
+}
+
+#[test]
+fn a_kplus1_discriminator_beats_raw_pixels_and_is_reused_from_its_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, out) = (dir.path().join("toy"), dir.path().join("semi"));
+    write_toy_mnist(&data);
+    let semi = |steps: &str| {
+        let mut cmd = gan();
+        cmd.args([
+            "semi",
+            "--method",
+            "kplus1",
+            "--labels-per-class",
+            "10",
+            "--json",
+        ])
+        .args(["--steps", steps, "--data-dir"])
+        .arg(&data)
+        .arg("--out")
+        .arg(&out);
+        cmd
+    };
+    let first = succeeds(&mut semi("60"));
+    let report: serde_json::Value = serde_json::from_slice(&first.stdout).unwrap();
+    let (error, baseline) = (
+        report["error"].as_f64().unwrap(),
+        report["baseline_error"].as_f64().unwrap(),
+    );
+    assert_eq!(report["method"], "kplus1");
+    assert_eq!(report["labels"], 20);
+    assert_eq!(report["feature_dim"], 250);
+    assert!(
+        baseline > 0.3 && error < baseline - 0.2,
+        "{error} vs {baseline}"
+    );
+    assert!(out.join("semi.bpk").is_file() && out.join("semi.json").is_file());
+    // The same command again evaluates the stored classifier: the same error, no training.
+    let again = succeeds(&mut semi("60"));
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(stderr.contains("already trained"), "{stderr}");
+    let report: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(report["error"].as_f64().unwrap(), error);
+    fails_with(&mut semi("0"), "--steps");
+    fails_with(
+        gan()
+            .args(["semi", "--labels-per-class", "1", "--data-dir"])
+            .arg(&data),
+        "--run-dir",
     );
 }

@@ -16,7 +16,11 @@
 //! - [`Encoder`]: the inference network `z ← x` of the paper's future work 2.
 //! - [`FeatureExtractor`]: a frozen discriminator or encoder as a feature map for classifiers
 //!   trained on few labels (future work 4).
+//! - [`ClassDiscriminator`]: a discriminator with `K` class logits and generated data as class
+//!   `K + 1` (Salimans et al. 2016), for semi-supervised GAN training.
 
+mod bn_generator;
+mod class_discriminator;
 mod classifier;
 mod dcgan;
 mod discriminator;
@@ -29,7 +33,12 @@ mod maxout;
 mod mlp;
 mod noise;
 mod players;
+mod weight_norm;
 
+pub use bn_generator::{BatchNormGenerator, BatchNormGeneratorConfig};
+pub use class_discriminator::{
+    ClassDiscriminator, ClassDiscriminatorConfig, ClassOutput, gan_logit,
+};
 pub use classifier::{ImageClassifier, ImageClassifierConfig};
 pub use dcgan::{DcganConfig, DcganDiscriminator, DcganGenerator};
 pub use discriminator::{Discriminator, DiscriminatorConfig, DropoutMasks, MaxoutLayerConfig};
@@ -42,6 +51,7 @@ pub use maxout::{Maxout, MaxoutConfig};
 pub use mlp::MlpGanConfig;
 pub use noise::Noise;
 pub use players::{GanDiscriminator, GanGenerator, SharedLogits, cat_conditions};
+pub use weight_norm::{WeightNormLinear, WeightNormLinearConfig};
 
 /// Burn's parameter initializers, re-exported for configs.
 pub use burn::nn::Initializer;

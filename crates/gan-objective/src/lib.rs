@@ -18,8 +18,10 @@
 //! ```
 
 mod closed_form;
+mod semi;
 
 pub use closed_form::{ObjectiveError, jensen_shannon, optimal_discriminator, virtual_criterion};
+pub use semi::{feature_matching_loss, supervised_loss, unsupervised_loss};
 
 use burn::tensor::Tensor;
 use burn::tensor::activation::softplus;

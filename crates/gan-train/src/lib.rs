@@ -36,6 +36,7 @@ mod reconstruct;
 mod run;
 mod run_config;
 mod semi;
+mod semi_gan;
 mod step;
 mod train_loop;
 mod trainer;
@@ -77,6 +78,10 @@ pub use reconstruct::{
 pub use run::{ResumeInfo, load_discriminator_into, load_generator_into, read_run_config, resume};
 pub use run_config::{ModelConfig, RunConfig};
 pub use semi::{FeatureScaling, ProbeReport, draw_labelled, linear_probe_error};
+pub use semi_gan::{
+    SEMI_FILE, SEMI_MANIFEST, SemiGanManifest, SemiGanStats, SemiGanTraining, class_error,
+    load_semi_gan, save_semi_gan, semi_generator_config, train_semi_gan,
+};
 pub use step::{MaxColumnNorm, StepStats};
 pub use train_loop::{TrainSummary, Until};
 pub use trainer::Trainer;
