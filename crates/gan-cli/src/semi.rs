@@ -24,7 +24,7 @@ pub struct SemiArgs {
     /// The run whose networks give the features (--method probe): its newest checkpoint's
     /// discriminator, and the inference network beside its generator (`gan train-inference`).
     /// A model directory whose training state lies in `run/` (as `models/mnist-paper`) works too.
-    #[arg(long, required_if_eq("method", "probe"))]
+    #[arg(long)]
     run_dir: Option<PathBuf>,
     /// Where --method kplus1 keeps its classifier (`semi.bpk`, `semi.json`); one trained there
     /// before with the same labels and settings is evaluated instead of trained again.

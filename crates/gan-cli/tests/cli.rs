@@ -23,6 +23,7 @@ fn every_command_has_help() {
         ("classifier", "--epochs"),
         ("train-inference", "--refine-steps"),
         ("reconstruct", "--baseline-samples"),
+        ("semi", "--labels-per-class"),
     ] {
         let out = gan().args([cmd, "--help"]).output().unwrap();
         assert!(out.status.success());

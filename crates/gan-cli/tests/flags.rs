@@ -191,6 +191,21 @@ fn cases(inputs: &Inputs, out: &Path) -> Vec<Case> {
             "--steps",
             COUNTS,
         ),
+        case(
+            with(
+                &semi,
+                &[
+                    "--method",
+                    "kplus1",
+                    "--labels-per-class",
+                    "1",
+                    "--steps",
+                    "1",
+                ],
+            ),
+            "--learning-rate",
+            REALS,
+        ),
         case(with(&infer, &[]), "--steps", COUNTS),
         case(with(&infer, &["--steps", "2"]), "--batch-size", COUNTS),
         case(with(&infer, &["--steps", "2"]), "--learning-rate", REALS),

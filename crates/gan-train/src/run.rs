@@ -213,7 +213,7 @@ impl burn::module::ModuleVisitor for FiniteCheck {
     }
 }
 
-fn check_finite<M: Module>(module: &M, what: &str, step: u64) -> Result<()> {
+pub(crate) fn check_finite<M: Module>(module: &M, what: &str, step: u64) -> Result<()> {
     let mut check = FiniteCheck { all_finite: true };
     module.visit(&mut check);
     if check.all_finite {

@@ -24,6 +24,7 @@ use serde::{Deserialize, Serialize};
 use crate::checkpoint::{sha256, write_atomic};
 use crate::error::{Result, TrainError};
 use crate::export::{Precision, module_bytes, module_from_bytes, read_json_if_present};
+use crate::run::check_finite;
 
 /// File of the trained classifier (the discriminator) in its directory.
 pub const SEMI_FILE: &str = "semi.bpk";
@@ -160,6 +161,8 @@ pub fn train_semi_gan<G: GanGenerator<2>>(
         let stats = read_stats(step + 1, supervised, unsupervised, g_loss)?;
         on_step(&stats);
     }
+    // The last update's result is read by no loss: a step too large shows here.
+    check_finite(&d, "the discriminator's parameters", training.steps)?;
     Ok(d.valid())
 }
 
@@ -281,10 +284,9 @@ fn check_inputs<G: GanGenerator<2>>(
             training.batch_size
         )));
     }
-    if !(training.learning_rate > 0.0 && training.learning_rate.is_finite())
-        || !(training.unlabelled_weight >= 0.0 && training.unlabelled_weight.is_finite())
-        || !(0.0..1.0).contains(&training.beta_1)
-    {
+    let finite_positive = training.learning_rate > 0.0 && training.learning_rate.is_finite();
+    let weight_ok = training.unlabelled_weight >= 0.0 && training.unlabelled_weight.is_finite();
+    if !(finite_positive && weight_ok && (0.0..1.0).contains(&training.beta_1)) {
         return Err(TrainError::Config(
             "semi-supervised training needs a finite positive learning rate, a finite \
              unlabelled weight ≥ 0 and β₁ in [0, 1)"

@@ -150,8 +150,8 @@ fn the_scaling_centres_each_feature_and_divides_by_the_root_mean_variance() {
         .map(|j| column(j).map(|v| (v - means[j]).powi(2)).sum::<f64>() / 50.0)
         .sum::<f64>()
         / 3.0;
-    for j in 0..3 {
-        assert!((f64::from(scaling.mean[j]) - means[j]).abs() < 1e-4);
+    for (got, expected) in scaling.mean.iter().zip(&means) {
+        assert!((f64::from(*got) - expected).abs() < 1e-4);
     }
     assert!((f64::from(scaling.scale) - variance.sqrt()).abs() < 1e-4);
     let scaled = host(scaling.apply(matrix(values, 3)));
