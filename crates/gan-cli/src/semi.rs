@@ -3,8 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
-use burn::tensor::Tensor;
+use burn::tensor::{Device, Tensor};
 use clap::{Args, ValueEnum};
+use gan_data::Dataset;
 use gan_nn::{Discriminator, Encoder, FeatureExtractor};
 use gan_train::{
     ProbeConfig, ProbeReport, linear_probe_error, list_checkpoints, load_mlp_discriminator,
@@ -141,16 +142,27 @@ pub fn semi(a: SemiArgs) -> Result<(), CliError> {
         &config,
         &device,
     )?;
-    let baseline = linear_probe_error(
+    let baseline = pixel_baseline(&a, &mnist.train, &mnist.test, &device)?;
+    report(&a, &ours, &baseline)
+}
+
+/// The linear probe on raw pixels with the same labels: the baseline of both methods.
+pub fn pixel_baseline(
+    a: &SemiArgs,
+    train: &Dataset,
+    test: &Dataset,
+    device: &Device,
+) -> Result<ProbeReport, CliError> {
+    let config = ProbeConfig::default();
+    Ok(linear_probe_error(
         &|x| x,
-        &mnist.train,
-        &mnist.test,
+        train,
+        test,
         a.labels_per_class,
         a.seed,
         &config,
-        &device,
-    )?;
-    report(&a, &ours, &baseline)
+        device,
+    )?)
 }
 
 /// The features of `x`: the discriminator's, the encoder's, or both concatenated.

@@ -4,13 +4,13 @@
 
 use gan_nn::ClassDiscriminatorConfig;
 use gan_train::{
-    ProbeConfig, SemiGanManifest, SemiGanTraining, class_error, draw_labelled, linear_probe_error,
-    load_semi_gan, save_semi_gan, semi_generator_config, train_semi_gan,
+    SemiGanManifest, SemiGanTraining, class_error, draw_labelled, load_semi_gan, save_semi_gan,
+    semi_generator_config, train_semi_gan,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::error::CliError;
-use crate::semi::{Method, SemiArgs, SemiReport, print_report};
+use crate::semi::{Method, SemiArgs, SemiReport, pixel_baseline, print_report};
 
 pub fn semi_gan(a: SemiArgs) -> Result<(), CliError> {
     if a.steps == 0 {
@@ -88,15 +88,7 @@ pub fn semi_gan(a: SemiArgs) -> Result<(), CliError> {
         };
         save_semi_gan(dir, &classifier, manifest)?;
     }
-    let baseline = linear_probe_error(
-        &|x| x,
-        train,
-        test,
-        a.labels_per_class,
-        a.seed,
-        &ProbeConfig::default(),
-        &device,
-    )?;
+    let baseline = pixel_baseline(&a, train, test, &device)?;
     let report = SemiReport {
         error,
         labels: labelled.len(),
