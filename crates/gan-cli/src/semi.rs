@@ -37,6 +37,10 @@ pub struct SemiArgs {
     /// Adam's step size for --method kplus1 (both players).
     #[arg(long, default_value_t = 0.003)]
     pub learning_rate: f64,
+    /// Rate of the Polyak average of the discriminator's parameters that --method kplus1 keeps
+    /// as its classifier (in (0, 1]; 1 keeps the last update's parameters).
+    #[arg(long, default_value_t = 0.001)]
+    pub average_rate: f64,
     #[command(flatten)]
     pub data: DataArgs,
     /// Labelled training images per class (drawn at random; the other training images serve
@@ -99,6 +103,8 @@ pub struct SemiReport {
     /// baseline's.
     pub l2: Option<f64>,
     pub baseline_l2: f64,
+    /// --method kplus1: test error of the last update's parameters (`error` is the average's).
+    pub last_error: Option<f64>,
 }
 
 pub fn semi(a: SemiArgs) -> Result<(), CliError> {
@@ -220,6 +226,7 @@ fn report(a: &SemiArgs, ours: &ProbeReport, baseline: &ProbeReport) -> Result<()
         test_rows: ours.test_rows,
         l2: Some(ours.penalty.l2),
         baseline_l2: baseline.penalty.l2,
+        last_error: None,
     };
     print_report(&report, a.json)
 }
@@ -239,5 +246,8 @@ pub fn print_report(report: &SemiReport, json: bool) -> Result<(), CliError> {
         100.0 * report.baseline_error,
         report.test_rows
     );
+    if let Some(last) = report.last_error {
+        println!("without the parameter average: {:.2} %", 100.0 * last);
+    }
     Ok(())
 }

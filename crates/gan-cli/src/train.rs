@@ -22,7 +22,8 @@ use crate::{DataArgs, DeviceArgs};
 /// Built-in training configurations.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Preset {
-    /// The released MNIST configuration of the paper (Table 1): flat samples of any width.
+    /// The released MNIST configuration of the paper (Table 1), its generator's output and its
+    /// discriminator's input sized to the data's rows (784 for MNIST).
     PaperMnist,
     /// A DCGAN-style convolutional pair (Adam 2e-4, β₁ 0.5, batch 64) for images whose side is
     /// a multiple of 4.
@@ -35,7 +36,14 @@ impl Preset {
             (Preset::PaperMnist, true) => Err(CliError::Usage(
                 "--conditional needs a conditional model (--preset dcgan)".into(),
             )),
-            (Preset::PaperMnist, false) => Ok(RunConfig::paper_mnist()),
+            (Preset::PaperMnist, false) => {
+                let mut config = RunConfig::paper_mnist();
+                if let ModelConfig::Mlp(mlp) = &mut config.model {
+                    mlp.generator.d_output = data.dim();
+                    mlp.discriminator.d_input = data.dim();
+                }
+                Ok(config)
+            }
             (Preset::Dcgan, _) => Ok(RunConfig::dcgan(data, conditional)?),
         }
     }

@@ -184,6 +184,24 @@ fn labelled_arrays_train_and_mistakes_are_one_line_errors() {
     );
     let odd = dir.path().join("odd.npy");
     gan_data::write_npy(&odd, &values[..100 * 36], &[100, 6, 6]).unwrap();
+    // The paper's MLP pair takes rows of any width: 36 here.
+    let flat = dir.path().join("flat");
+    succeeds(
+        gan()
+            .args(["train", "--preset", "paper-mnist", "--steps", "1", "--data"])
+            .arg(&odd)
+            .arg("--run-dir")
+            .arg(&flat),
+    );
+    let config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(flat.join("config.json")).unwrap()).unwrap();
+    assert_eq!(
+        (
+            config["model"]["generator"]["d_output"].as_u64(),
+            config["model"]["discriminator"]["d_input"].as_u64()
+        ),
+        (Some(36), Some(36))
+    );
     fails_with(
         gan()
             .args(["train", "--preset", "dcgan", "--data"])

@@ -7,7 +7,8 @@
 //! The layers follow their MNIST model: weight-normalised ([`WeightNormLinear`]) dense ReLU
 //! layers 1000, 500, 250, 250, 250, Gaussian
 //! noise on the input (σ 0.3) and after every hidden layer (σ 0.5) in training, a linear output
-//! of `K` logits. The last hidden layer's output is what feature matching compares.
+//! of `K` logits. The last hidden layer's output is what feature matching compares. As there,
+//! the hidden layers' weight lengths stay at their data-dependent initial values.
 
 use burn::config::Config;
 use burn::module::Module;
@@ -33,6 +34,11 @@ pub struct ClassDiscriminatorConfig {
     /// Standard deviation of the Gaussian noise added after each hidden layer in training.
     #[config(default = 0.5)]
     pub hidden_noise: f64,
+    /// Whether training moves the hidden layers' weight lengths. The released code fixes them
+    /// at their data-dependent initial values (only the output layer's are trained): each
+    /// hidden unit keeps the scale of its pre-activation, a strong regulariser with few labels.
+    #[config(default = false)]
+    pub train_hidden_lengths: bool,
 }
 
 /// The `K`-logit discriminator; see the module documentation.
@@ -96,7 +102,11 @@ impl ClassDiscriminatorConfig {
         let mut d_in = self.d_input;
         let mut hidden = Vec::with_capacity(self.hidden.len());
         for &width in &self.hidden {
-            hidden.push(WeightNormLinearConfig::new(d_in, width).init(device));
+            hidden.push(
+                WeightNormLinearConfig::new(d_in, width)
+                    .with_trainable_length(self.train_hidden_lengths)
+                    .init(device),
+            );
             d_in = width;
         }
         Ok(ClassDiscriminator {
@@ -220,6 +230,16 @@ mod tests {
         let config = ClassDiscriminatorConfig::new(6, 3).with_hidden(vec![5, 4]);
         let d = config.init(&device).unwrap();
         assert_eq!((d.d_input(), d.classes(), d.feature_width()), (6, 3, 4));
+        let fixed: Vec<bool> = d.hidden.iter().map(|l| l.trainable_length()).collect();
+        assert_eq!(
+            fixed,
+            [false, false],
+            "hidden lengths stay fixed by default"
+        );
+        assert!(
+            d.output.trainable_length(),
+            "the output layer's lengths train"
+        );
         let x = Tensor::<2>::ones([2, 6], &device);
         let a = d.forward(x.clone());
         let b = d.forward(x.clone());

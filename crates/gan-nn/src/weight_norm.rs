@@ -16,6 +16,10 @@ pub struct WeightNormLinearConfig {
     /// Standard deviation of the initial directions (their scale cancels in `v/‖v‖`).
     #[config(default = 0.05)]
     pub init_std: f64,
+    /// Whether training moves the lengths (the released code of Salimans et al. fixes them in
+    /// the hidden layers after the data-dependent initialisation, which keeps each unit's scale).
+    #[config(default = true)]
+    pub trainable_length: bool,
 }
 
 /// A weight-normalised linear layer; see the module documentation.
@@ -27,6 +31,8 @@ pub struct WeightNormLinear {
     pub length: Param<Tensor<1>>,
     /// Biases `[d_output]`, initially 0.
     pub bias: Param<Tensor<1>>,
+    /// Whether gradients reach the lengths.
+    trainable_length: bool,
 }
 
 impl WeightNormLinearConfig {
@@ -40,6 +46,7 @@ impl WeightNormLinearConfig {
             )),
             length: Param::from_tensor(Tensor::ones([self.d_output], device)),
             bias: Param::from_tensor(Tensor::zeros([self.d_output], device)),
+            trainable_length: self.trainable_length,
         }
     }
 }
@@ -49,7 +56,12 @@ impl WeightNormLinear {
     pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
         let v = self.direction.val();
         let norms = v.clone().powi_scalar(2).sum_dim(0).sqrt().add_scalar(1e-12);
-        let weight = v / norms * self.length.val().unsqueeze_dim(0);
+        let length = if self.trainable_length {
+            self.length.val()
+        } else {
+            self.length.val().detach()
+        };
+        let weight = v / norms * length.unsqueeze_dim(0);
         x.matmul(weight) + self.bias.val().unsqueeze_dim(0)
     }
 
@@ -71,6 +83,11 @@ impl WeightNormLinear {
         self.length = self.length.clone().map(|old| on_same_graph(old, length));
         self.bias = self.bias.clone().map(|old| on_same_graph(old, bias));
         (t - mean) / sd
+    }
+
+    /// Whether gradients reach the lengths.
+    pub fn trainable_length(&self) -> bool {
+        self.trainable_length
     }
 
     /// Input width.
@@ -125,6 +142,27 @@ mod tests {
             (y[0] - 2.8).abs() < 1e-6 && (y[1] - 0.5).abs() < 1e-6,
             "{y:?}"
         );
+    }
+
+    #[test]
+    fn fixed_lengths_get_no_gradient_and_the_rest_does() {
+        let device = Device::default().autodiff();
+        for trainable in [true, false] {
+            let layer = WeightNormLinearConfig::new(3, 2)
+                .with_trainable_length(trainable)
+                .init(&device);
+            let direction = layer.direction.val().require_grad();
+            let length = layer.length.val().require_grad();
+            let layer = WeightNormLinear {
+                direction: Param::from_tensor(direction.clone()),
+                length: Param::from_tensor(length.clone()),
+                ..layer
+            };
+            let x = Tensor::<2>::random([4, 3], Distribution::Normal(0.0, 1.0), &device);
+            let grads = layer.forward(x).powi_scalar(2).sum().backward();
+            assert_eq!(length.grad(&grads).is_some(), trainable);
+            assert!(direction.grad(&grads).is_some());
+        }
     }
 
     #[test]

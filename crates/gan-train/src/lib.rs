@@ -21,6 +21,7 @@
 //! # Ok(()) }
 //! ```
 
+mod average;
 mod builtin;
 mod checkpoint;
 mod classifier;
@@ -41,6 +42,7 @@ mod step;
 mod train_loop;
 mod trainer;
 
+pub use average::ParameterAverage;
 pub use builtin::{
     BuiltinGenerator, DcganTrainer, MlpTrainer, export_generator, load_generator,
     load_mlp_discriminator, mlp_players,
@@ -79,8 +81,8 @@ pub use run::{ResumeInfo, load_discriminator_into, load_generator_into, read_run
 pub use run_config::{ModelConfig, RunConfig};
 pub use semi::{FeatureScaling, ProbeReport, draw_labelled, linear_probe_error};
 pub use semi_gan::{
-    SEMI_FILE, SEMI_MANIFEST, SemiGanManifest, SemiGanStats, SemiGanTraining, class_error,
-    load_semi_gan, save_semi_gan, semi_generator_config, train_semi_gan,
+    SEMI_FILE, SEMI_MANIFEST, SemiGanClassifiers, SemiGanManifest, SemiGanStats, SemiGanTraining,
+    class_error, load_semi_gan, save_semi_gan, semi_generator_config, train_semi_gan,
 };
 pub use step::{MaxColumnNorm, StepStats};
 pub use train_loop::{TrainSummary, Until};

@@ -27,7 +27,7 @@ pub struct StepStats {
 }
 
 /// The seed of every random draw of step `step`.
-fn step_seed(seed: u64, step: u64) -> u64 {
+pub(crate) fn step_seed(seed: u64, step: u64) -> u64 {
     // Unrelated streams for neighbouring steps. (XOR here where the batch sampler adds: the
     // two mixes stay as they were so that runs resume with the draws they started with.)
     splitmix64_finalize(seed ^ step.wrapping_add(1).wrapping_mul(GOLDEN_GAMMA))

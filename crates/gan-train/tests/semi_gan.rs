@@ -58,6 +58,7 @@ fn training(steps: u64) -> SemiGanTraining {
         steps,
         batch_size: 40,
         learning_rate: 0.01,
+        average_rate: 0.05,
         ..SemiGanTraining::default()
     }
 }
@@ -70,7 +71,7 @@ fn the_trained_discriminator_classifies_held_out_points() {
     let labelled = draw_labelled(train.labels().unwrap(), 4, 3, 0).unwrap();
     let (d, g) = toy_config();
     let mut last = None;
-    let model = train_semi_gan(
+    let trained = train_semi_gan(
         &d,
         g.init(&device).unwrap(),
         training(300),
@@ -83,8 +84,10 @@ fn the_trained_discriminator_classifies_held_out_points() {
     let last = last.unwrap();
     assert_eq!(last.step, 300);
     assert!(last.supervised < 0.3, "labelled loss {}", last.supervised);
-    let error = class_error(&model, &test, &device).unwrap();
-    assert!(error < 0.05, "held-out error {error}");
+    for model in [&trained.averaged, &trained.last] {
+        let error = class_error(model, &test, &device).unwrap();
+        assert!(error < 0.05, "held-out error {error}");
+    }
     let untrained = d.init(&device).unwrap();
     assert!(class_error(&untrained, &test, &device).unwrap() > 0.3);
 }
@@ -107,6 +110,7 @@ fn runs_repeat_from_their_seed_and_the_classifier_round_trips() {
             |_| {},
         )
         .unwrap()
+        .averaged
     };
     let (a, b) = (run(), run());
     let test = clusters(100, 3);
@@ -126,6 +130,7 @@ fn runs_repeat_from_their_seed_and_the_classifier_round_trips() {
         training: training(20),
         labelled: labelled.clone(),
         test_error: None,
+        last_error: None,
         sha256: String::new(),
     };
     let saved = save_semi_gan(dir.path(), &a, manifest).unwrap();
@@ -192,6 +197,17 @@ fn bad_settings_are_typed_errors() {
         &labelled,
         &d
     ));
+    for average_rate in [0.0, 1.5, f64::NAN] {
+        assert!(fails(
+            SemiGanTraining {
+                average_rate,
+                ..training(1)
+            },
+            &labelled,
+            &d
+        ));
+    }
+    assert!(fails(training(0), &labelled, &d), "no steps");
     assert!(fails(training(1), &[], &d));
     assert!(fails(training(1), &[40], &d), "row out of range");
     assert!(
