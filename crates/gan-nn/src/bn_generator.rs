@@ -1,10 +1,12 @@
 //! The generator of Salimans et al.'s semi-supervised MNIST model: noise → (linear → batch norm
 //! → softplus) per hidden layer → weight-normalised linear → sigmoid. Batch statistics in
-//! training, running statistics after `valid()`.
+//! training, running statistics after `valid()`. Weights start at Glorot's scale, as Lasagne's
+//! dense layers in the released code do: batch and weight normalisation cancel that scale in the
+//! forward pass, but Adam's steps are relative to it.
 
 use burn::config::Config;
 use burn::module::Module;
-use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig};
+use burn::nn::{BatchNorm, BatchNormConfig, Initializer, Linear, LinearConfig};
 use burn::tensor::activation::{sigmoid, softplus};
 use burn::tensor::{Device, Tensor};
 
@@ -42,14 +44,20 @@ impl BatchNormGeneratorConfig {
         let (mut layers, mut norms) = (Vec::new(), Vec::new());
         for &width in &self.hidden {
             nonzero(width, "generator hidden width")?;
-            layers.push(LinearConfig::new(d_in, width).init(device));
+            layers.push(
+                LinearConfig::new(d_in, width)
+                    .with_initializer(Initializer::XavierUniform { gain: 1.0 })
+                    .init(device),
+            );
             norms.push(BatchNormConfig::new(width).init(device));
             d_in = width;
         }
         Ok(BatchNormGenerator {
             layers,
             norms,
-            output: WeightNormLinearConfig::new(d_in, self.d_output).init(device),
+            output: WeightNormLinearConfig::new(d_in, self.d_output)
+                .with_init_std((2.0 / (d_in + self.d_output) as f64).sqrt())
+                .init(device),
         })
     }
 }

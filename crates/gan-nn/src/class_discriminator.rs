@@ -18,6 +18,11 @@ use burn::tensor::{Device, Distribution, Tensor};
 use crate::error::{NnError, nonzero};
 use crate::weight_norm::{WeightNormLinear, WeightNormLinearConfig};
 
+/// Standard deviation of the initial weight directions, the released code's. Their scale
+/// cancels in the forward pass but not in training: Adam moves each entry by about the step
+/// size whatever its scale, so the directions turn more slowly the longer they are.
+const DIRECTION_STD: f64 = 0.1;
+
 /// Configuration of a [`ClassDiscriminator`].
 #[derive(Config, Debug, PartialEq)]
 pub struct ClassDiscriminatorConfig {
@@ -104,6 +109,7 @@ impl ClassDiscriminatorConfig {
         for &width in &self.hidden {
             hidden.push(
                 WeightNormLinearConfig::new(d_in, width)
+                    .with_init_std(DIRECTION_STD)
                     .with_trainable_length(self.train_hidden_lengths)
                     .init(device),
             );
@@ -111,7 +117,9 @@ impl ClassDiscriminatorConfig {
         }
         Ok(ClassDiscriminator {
             hidden,
-            output: WeightNormLinearConfig::new(d_in, self.classes).init(device),
+            output: WeightNormLinearConfig::new(d_in, self.classes)
+                .with_init_std(DIRECTION_STD)
+                .init(device),
             input_noise: self.input_noise,
             hidden_noise: self.hidden_noise,
         })
