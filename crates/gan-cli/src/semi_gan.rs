@@ -99,28 +99,24 @@ fn train_with_progress(
         ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} [{elapsed} < {eta}]")
             .expect("valid template"),
     );
-    let trained = train_semi_gan(
-        config,
-        semi_generator_config(train.dim()).init(device)?,
-        training,
-        train,
-        labelled,
-        device,
-        |s| {
-            bar.set_position(s.step);
-            if s.step % 50 == 0 {
-                let losses = format!(
-                    "labelled {:.3} unlabelled {:.3} matching {:.4}",
-                    s.supervised, s.unsupervised, s.feature_matching
-                );
-                // Without a terminal (nohup, CI) the bar is hidden: a log line instead.
-                if bar.is_hidden() && s.step % 500 == 0 {
-                    eprintln!("step {} {losses}", s.step);
-                }
-                bar.set_message(losses);
+    // The generator's initial weights follow the seed too: a CPU backend never seeded draws
+    // from the system's entropy. (Its own stream: D's starts from the seed itself.)
+    device.seed(!training.seed);
+    let generator = semi_generator_config(train.dim()).init(device)?;
+    let trained = train_semi_gan(config, generator, training, train, labelled, device, |s| {
+        bar.set_position(s.step);
+        if s.step % 50 == 0 {
+            let losses = format!(
+                "labelled {:.3} unlabelled {:.3} matching {:.4}",
+                s.supervised, s.unsupervised, s.feature_matching
+            );
+            // Without a terminal (nohup, CI) the bar is hidden: a log line instead.
+            if bar.is_hidden() && s.step % 500 == 0 {
+                eprintln!("step {} {losses}", s.step);
             }
-        },
-    )?;
+            bar.set_message(losses);
+        }
+    })?;
     bar.finish_and_clear();
     Ok(trained)
 }

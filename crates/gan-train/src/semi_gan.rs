@@ -119,7 +119,8 @@ pub struct SemiGanClassifiers {
 /// of flat rows, moved to the autodiff form of `device`) on all rows of `train` (unlabelled) and
 /// its `labelled` rows (their labels); `on_step` sees each step's losses. The discriminator is
 /// initialised from the seed, then from the data (its units standardised on 500 training rows,
-/// as the released code does). Returns the averaged and the last discriminator, in evaluation
+/// as the released code does). The generator is taken as it is: seed the device before building
+/// it for a run that repeats. Returns the averaged and the last discriminator, in evaluation
 /// form.
 pub fn train_semi_gan<G: GanGenerator<2>>(
     config: &ClassDiscriminatorConfig,
