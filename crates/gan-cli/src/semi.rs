@@ -32,7 +32,7 @@ pub struct SemiArgs {
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Training steps of --method kplus1 (100 rows of each kind per step).
-    #[arg(long, default_value_t = 6000)]
+    #[arg(long, default_value_t = 9000)]
     pub steps: u64,
     /// Adam's step size for --method kplus1 (both players).
     #[arg(long, default_value_t = 0.003)]
