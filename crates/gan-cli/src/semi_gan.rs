@@ -7,7 +7,7 @@ use gan_data::Dataset;
 use gan_nn::ClassDiscriminatorConfig;
 use gan_train::{
     SemiGanClassifiers, SemiGanManifest, SemiGanTraining, class_error, draw_labelled,
-    load_semi_gan, save_semi_gan, semi_generator_config, train_semi_gan,
+    load_semi_gan, save_semi_gan, semi_generator, train_semi_gan,
 };
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -15,9 +15,6 @@ use crate::error::CliError;
 use crate::semi::{Method, SemiArgs, SemiReport, pixel_baseline, print_report};
 
 pub fn semi_gan(a: SemiArgs) -> Result<(), CliError> {
-    if a.steps == 0 {
-        return Err(CliError::Usage("--steps must be at least 1".into()));
-    }
     let device = a.device.device()?;
     let mnist = a.data.mnist()?;
     let (train, test) = (&mnist.train, &mnist.test);
@@ -99,10 +96,7 @@ fn train_with_progress(
         ProgressStyle::with_template("{bar:30} {pos}/{len} {msg} [{elapsed} < {eta}]")
             .expect("valid template"),
     );
-    // The generator's initial weights follow the seed too: a CPU backend never seeded draws
-    // from the system's entropy. (Its own stream: D's starts from the seed itself.)
-    device.seed(!training.seed);
-    let generator = semi_generator_config(train.dim()).init(device)?;
+    let generator = semi_generator(train.dim(), training.seed, device)?;
     let trained = train_semi_gan(config, generator, training, train, labelled, device, |s| {
         bar.set_position(s.step);
         if s.step % 50 == 0 {

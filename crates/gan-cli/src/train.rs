@@ -36,14 +36,7 @@ impl Preset {
             (Preset::PaperMnist, true) => Err(CliError::Usage(
                 "--conditional needs a conditional model (--preset dcgan)".into(),
             )),
-            (Preset::PaperMnist, false) => {
-                let mut config = RunConfig::paper_mnist();
-                if let ModelConfig::Mlp(mlp) = &mut config.model {
-                    mlp.generator.d_output = data.dim();
-                    mlp.discriminator.d_input = data.dim();
-                }
-                Ok(config)
-            }
+            (Preset::PaperMnist, false) => Ok(RunConfig::paper_mnist_for(data.dim())),
             (Preset::Dcgan, _) => Ok(RunConfig::dcgan(data, conditional)?),
         }
     }

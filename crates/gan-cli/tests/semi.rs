@@ -167,7 +167,7 @@ fn a_kplus1_discriminator_beats_raw_pixels_and_is_reused_from_its_directory() {
     assert!(stderr.contains("already trained"), "{stderr}");
     let report: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
     assert_eq!(report["error"].as_f64().unwrap(), error);
-    fails_with(&mut semi("0"), "--steps");
+    fails_with(&mut semi("0"), "at least one step");
     fails_with(
         gan()
             .args(["semi", "--labels-per-class", "1", "--data-dir"])

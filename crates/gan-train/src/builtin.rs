@@ -32,6 +32,17 @@ impl RunConfig {
             train: TrainConfig::paper_mnist(),
         }
     }
+
+    /// [`RunConfig::paper_mnist`] for rows of `width` values instead of MNIST's 784: the
+    /// generator's output and the discriminator's input resized, all else as released.
+    pub fn paper_mnist_for(width: usize) -> Self {
+        let mut config = Self::paper_mnist();
+        if let ModelConfig::Mlp(mlp) = &mut config.model {
+            mlp.generator.d_output = width;
+            mlp.discriminator.d_input = width;
+        }
+        config
+    }
 }
 
 /// Builds the paper's pair for `data`: the device seeded with `seed` first, the generator's

@@ -82,7 +82,8 @@ pub use run_config::{ModelConfig, RunConfig};
 pub use semi::{FeatureScaling, ProbeReport, draw_labelled, linear_probe_error};
 pub use semi_gan::{
     SEMI_FILE, SEMI_MANIFEST, SemiGanClassifiers, SemiGanManifest, SemiGanStats, SemiGanTraining,
-    class_error, load_semi_gan, save_semi_gan, semi_generator_config, train_semi_gan,
+    class_error, load_semi_gan, save_semi_gan, semi_generator, semi_generator_config,
+    train_semi_gan,
 };
 pub use step::{MaxColumnNorm, StepStats};
 pub use train_loop::{TrainSummary, Until};

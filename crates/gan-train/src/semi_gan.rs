@@ -15,8 +15,8 @@ use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use gan_data::{BatchSampler, Dataset, GOLDEN_GAMMA};
 use gan_nn::{
-    BatchNormGeneratorConfig, ClassDiscriminator, ClassDiscriminatorConfig, GanGenerator, Noise,
-    gan_logit,
+    BatchNormGenerator, BatchNormGeneratorConfig, ClassDiscriminator, ClassDiscriminatorConfig,
+    GanGenerator, Noise, gan_logit,
 };
 use gan_objective::{feature_matching_loss, supervised_loss, unsupervised_loss};
 use serde::{Deserialize, Serialize};
@@ -108,6 +108,15 @@ pub fn semi_generator_config(d_output: usize) -> BatchNormGeneratorConfig {
     BatchNormGeneratorConfig::new(d_output)
 }
 
+/// [`semi_generator_config`] initialised from `seed`, so that a run repeats: the CPU backends
+/// draw from one process-wide stream, and one never seeded draws from the system's entropy.
+/// The generator's stream is `!seed`, apart from the discriminator's (which
+/// [`train_semi_gan`] starts from `seed` itself).
+pub fn semi_generator(d_output: usize, seed: u64, device: &Device) -> Result<BatchNormGenerator> {
+    device.seed(!seed);
+    Ok(semi_generator_config(d_output).init(device)?)
+}
+
 /// The two classifiers a semi-supervised run ends with.
 #[derive(Debug, Clone)]
 pub struct SemiGanClassifiers {
@@ -121,8 +130,8 @@ pub struct SemiGanClassifiers {
 /// of flat rows, moved to the autodiff form of `device`) on all rows of `train` (unlabelled) and
 /// its `labelled` rows (their labels); `on_step` sees each step's losses. The discriminator is
 /// initialised from the seed, then from the data (its units standardised on 500 training rows,
-/// as the released code does). The generator is taken as it is: seed the device before building
-/// it for a run that repeats. Returns the averaged and the last discriminator, in evaluation
+/// as the released code does). The generator is taken as it is: build it with
+/// [`semi_generator`] (or seed the device first) for a run that repeats. Returns the averaged and the last discriminator, in evaluation
 /// form.
 pub fn train_semi_gan<G: GanGenerator<2>>(
     config: &ClassDiscriminatorConfig,

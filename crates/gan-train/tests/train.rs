@@ -157,6 +157,17 @@ fn schedules_follow_the_released_rule() {
     let back = RunConfig::<ModelConfig>::from_json(&json).unwrap();
     assert_eq!(back.to_json().unwrap(), json);
     paper.validate().unwrap();
+    // Sized for other rows: only the two widths change.
+    let mut narrow = RunConfig::paper_mnist_for(36);
+    let ModelConfig::Mlp(model) = &mut narrow.model else {
+        unreachable!("the paper\'s players")
+    };
+    assert_eq!(
+        (model.generator.d_output, model.discriminator.d_input),
+        (36, 36)
+    );
+    (model.generator.d_output, model.discriminator.d_input) = (784, 784);
+    assert_eq!(narrow.to_json().unwrap(), json);
 }
 
 /// A config saved by gan-core 0.1 (no `generator_masks`, no `momentum_count`) loads with the
