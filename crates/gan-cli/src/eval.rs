@@ -85,6 +85,10 @@ pub fn eval(a: EvalArgs) -> Result<(), CliError> {
             (mnist.valid, mnist.test, Some(mnist.train))
         }
     };
+    // The generator draws rows as its run's data was transformed for training.
+    let prep = config.train.preprocessing;
+    let (valid, test) = (prep.apply(valid)?, prep.apply(test)?);
+    let train = train.map(|t| prep.apply(t)).transpose()?;
     check_rows("--samples", a.samples, g.sample_shape().iter().product())?;
     device.seed(a.seed);
     let condition = cycled_classes(a.samples, g.condition_dim(), &device);

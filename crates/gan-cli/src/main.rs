@@ -140,6 +140,11 @@ impl DeviceArgs {
             .backend
             .parse()
             .map_err(|e| CliError::Usage(format!("--backend: {e}")))?;
+        // Burn puts what it loads without a device (a resumed optimiser's state) on its
+        // default device first: make that this backend, not wgpu's whenever it is compiled in
+        // (a CPU run's state would go to the GPU and back, and fails there when too large).
+        // SAFETY: commands call this first, before Burn or anything else starts a thread.
+        unsafe { std::env::set_var("BURN_DEVICE", backend.name()) };
         Ok(backend.device())
     }
 }

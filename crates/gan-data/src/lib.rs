@@ -3,6 +3,8 @@
 //! - [`Mnist`]: the IDX files (raw or `.gz`), the paper's train/valid/test splits, and a
 //!   download that verifies SHA-256 before anything lands in place.
 //! - [`Cifar10`]: the binary batches, with optional global contrast normalisation.
+//! - [`Preprocessing`]: what a run does to its data's rows (global contrast normalisation),
+//!   recorded in the run's config.
 //! - [`read_npy`] / [`write_npy`]: NumPy arrays in and out, for bringing your own data;
 //!   [`read_array_with_labels`] adds a labels file, [`read_image_dir`] reads a directory of
 //!   PNG/JPEG images (one subdirectory per class, optionally).
@@ -34,6 +36,7 @@ mod images;
 mod mixture2d;
 mod mnist;
 mod npy;
+mod preprocess;
 pub mod toy;
 
 pub use batch::{BatchSampler, EpochBatches, GOLDEN_GAMMA, splitmix64_finalize};
@@ -48,3 +51,4 @@ pub use mnist::{
     default_data_dir, download_missing, mnist_dir_from_env, read_labelled_images, sha256_file,
 };
 pub use npy::{parse_npy, read_npy, read_npy_scaled, write_npy};
+pub use preprocess::Preprocessing;

@@ -333,3 +333,31 @@ fn dataset_checks_its_shape_and_computes_marginals() {
     assert!(d.slice(2..4).is_err());
     assert_eq!(d.head(10).len(), 3);
 }
+
+#[test]
+fn preprocessing_normalises_each_row_and_refuses_bad_scales() {
+    let data = Dataset::new(
+        vec![0.0, 2.0, 1.0, 1.0, 13.0, 11.0],
+        vec![2],
+        Some(vec![4, 5, 6]),
+    )
+    .unwrap();
+    assert_eq!(Preprocessing::None.apply(data.clone()).unwrap(), data);
+    let gcn = Preprocessing::GlobalContrast { scale: 3.0 }
+        .apply(data)
+        .unwrap();
+    // By hand: minus the row's mean, times 3 / ‖centred row‖ (3/√2 for both varying rows);
+    // the constant row stays at zero.
+    let h = 3.0 / 2f32.sqrt();
+    let expected = [-h, h, 0.0, 0.0, h, -h];
+    for (got, want) in gcn.features().iter().zip(expected) {
+        assert!((got - want).abs() < 1e-6, "{:?}", gcn.features());
+    }
+    assert_eq!(gcn.labels().unwrap(), &[4, 5, 6]);
+    for scale in [0.0, -1.0, f32::NAN, f32::INFINITY] {
+        let err = Preprocessing::GlobalContrast { scale }
+            .apply(gcn.clone())
+            .unwrap_err();
+        assert!(matches!(err, DataError::Invalid(_)), "{err}");
+    }
+}

@@ -65,6 +65,18 @@ impl DiscriminatorConfig {
         )
     }
 
+    /// The released fully connected CIFAR-10 discriminator: [`Self::paper_mnist`] with 3,072
+    /// inputs and 1,600 maxout units of 5 pieces per layer.
+    pub fn paper_cifar10_fc() -> Self {
+        let mut config = Self::paper_mnist();
+        config.d_input = 3072;
+        config.hidden = vec![
+            MaxoutLayerConfig::new(1600, 5),
+            MaxoutLayerConfig::new(1600, 5),
+        ];
+        config
+    }
+
     /// Checks widths, pieces, dropout settings and their count.
     pub fn validate(&self) -> Result<(), NnError> {
         nonzero(self.d_input, "discriminator d_input")?;

@@ -28,9 +28,14 @@ pub struct GeneratorConfig {
     /// Activation of the output layer.
     #[config(default = "ActivationConfig::Sigmoid")]
     pub output_activation: ActivationConfig,
-    /// Initializer of every weight matrix. Biases start at zero.
+    /// Initializer of every weight matrix (the output layer's too unless `output_init` is
+    /// set). Biases start at zero.
     #[config(default = "Initializer::Uniform { min: -0.05, max: 0.05 }")]
     pub init: Initializer,
+    /// Initializer of the output layer's weights, when it differs from `init` (the released
+    /// CIFAR-10 generator: ±0.5 there, ±0.05 below).
+    #[config(default = "None")]
+    pub output_init: Option<Initializer>,
 }
 
 /// A generator MLP `G(z)`: affine maps and activations, the last one producing data.
@@ -57,6 +62,25 @@ impl GeneratorConfig {
         )
     }
 
+    /// The released fully connected CIFAR-10 generator (`cifar10_fully_connected.yaml`):
+    /// 100 → 8000 ReLU → 8000 sigmoid → 3072 linear, weights U(−0.05, 0.05) below the output
+    /// and U(−0.5, 0.5) on it.
+    pub fn paper_cifar10_fc() -> Self {
+        Self::new(
+            100,
+            vec![
+                HiddenLayerConfig::new(8000, ActivationConfig::Relu),
+                HiddenLayerConfig::new(8000, ActivationConfig::Sigmoid),
+            ],
+            3072,
+        )
+        .with_output_activation(ActivationConfig::Identity)
+        .with_output_init(Some(Initializer::Uniform {
+            min: -0.5,
+            max: 0.5,
+        }))
+    }
+
     /// Checks every width is at least 1 and the initializer is finite.
     pub fn validate(&self) -> Result<(), NnError> {
         nonzero(self.d_noise, "generator d_noise")?;
@@ -64,7 +88,10 @@ impl GeneratorConfig {
         for (i, layer) in self.hidden.iter().enumerate() {
             nonzero(layer.width, &format!("generator hidden layer {i} width"))?;
         }
-        crate::validate_initializer(&self.init)
+        crate::validate_initializer(&self.init)?;
+        self.output_init
+            .as_ref()
+            .map_or(Ok(()), crate::validate_initializer)
     }
 
     /// Builds the generator on `device`.
@@ -74,9 +101,17 @@ impl GeneratorConfig {
             .chain(self.hidden.iter().map(|l| l.width))
             .chain(std::iter::once(self.d_output))
             .collect();
+        let last = widths.len() - 2;
         let layers = widths
             .windows(2)
-            .map(|w| crate::linear_zero_bias(w[0], w[1], &self.init, device))
+            .enumerate()
+            .map(|(i, w)| {
+                let init = match &self.output_init {
+                    Some(output) if i == last => output,
+                    _ => &self.init,
+                };
+                crate::linear_zero_bias(w[0], w[1], init, device)
+            })
             .collect();
         let activations = self
             .hidden

@@ -36,6 +36,17 @@ impl MlpGanConfig {
         )
     }
 
+    /// The released fully connected CIFAR-10 pair (see [`GeneratorConfig::paper_cifar10_fc`]
+    /// and [`DiscriminatorConfig::paper_cifar10_fc`]): a linear output, so no output bias from
+    /// marginals (the released YAML comments it out).
+    pub fn paper_cifar10_fc() -> Self {
+        Self::new(
+            GeneratorConfig::paper_cifar10_fc(),
+            DiscriminatorConfig::paper_cifar10_fc(),
+        )
+        .with_output_bias_from_marginals(false)
+    }
+
     /// Checks both networks, that they agree on the sample width, and that the output bias
     /// from marginals meets a sigmoid output.
     pub fn validate(&self) -> Result<(), NnError> {

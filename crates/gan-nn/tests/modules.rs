@@ -2,24 +2,12 @@
 //! `gan_backend::test_backends()` lists (every backend compiled in: wgpu too in a `wgpu` build).
 
 use burn::config::Config;
-use burn::tensor::{Device, Distribution, Tensor, TensorData};
+use burn::tensor::{Distribution, Tensor, TensorData};
 use gan_backend::test_backends;
 use gan_nn::*;
 
-fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-    t.into_data().convert::<f32>().try_to_vec::<f32>().unwrap()
-}
-
-fn on_each_device(body: impl Fn(&Device)) {
-    let backends = test_backends();
-    assert!(!backends.is_empty(), "no backend to test on");
-    for backend in backends {
-        eprintln!("backend: {backend}");
-        let device = backend.device();
-        device.seed(7);
-        body(&device);
-    }
-}
+mod common;
+use common::{on_each_device, values};
 
 #[test]
 fn maxout_matches_a_hand_computed_max_over_pieces() {
@@ -147,47 +135,6 @@ fn configs_round_trip_through_json() {
     );
     let n: Noise = serde_json::from_str("\"spherical\"").unwrap();
     assert_eq!(n, Noise::Spherical);
-}
-
-#[test]
-fn paper_models_have_the_released_shapes_and_init_ranges() {
-    on_each_device(|device| {
-        let g = GeneratorConfig::paper_mnist().init(device).unwrap();
-        let dims: Vec<[usize; 2]> = g.layers.iter().map(|l| l.weight.dims()).collect();
-        assert_eq!(dims, vec![[100, 1200], [1200, 1200], [1200, 784]]);
-        for layer in &g.layers {
-            let w = values(layer.weight.val());
-            assert!(w.iter().all(|v| v.abs() <= 0.05));
-            assert!(
-                w.iter().any(|v| v.abs() > 0.04),
-                "weights should fill U(-0.05, 0.05)"
-            );
-            assert!(
-                values(layer.bias.as_ref().unwrap().val())
-                    .iter()
-                    .all(|&b| b == 0.0)
-            );
-        }
-        let x = g.forward(Tensor::random(
-            [7, 100],
-            Distribution::Normal(0.0, 1.0),
-            device,
-        ));
-        assert_eq!(x.dims(), [7, 784]);
-        assert!(values(x).iter().all(|&v| (0.0..=1.0).contains(&v)));
-
-        let d = DiscriminatorConfig::paper_mnist().init(device).unwrap();
-        assert_eq!(d.hidden[0].linear.weight.dims(), [784, 1200]);
-        assert_eq!(d.hidden[1].linear.weight.dims(), [240, 1200]);
-        assert_eq!(d.output.weight.dims(), [240, 1]);
-        assert!(
-            values(d.hidden[0].linear.weight.val())
-                .iter()
-                .all(|v| v.abs() <= 0.005)
-        );
-        assert_eq!(d.d_input(), 784);
-        assert_eq!((g.d_noise(), g.d_output()), (100, 784));
-    });
 }
 
 #[test]

@@ -23,28 +23,6 @@ use crate::trainer::Trainer;
 /// The trainer of the paper's MLP pair.
 pub type MlpTrainer = Trainer<Generator, Discriminator, 2>;
 
-impl RunConfig {
-    /// The released MNIST configuration of the paper (Table 1): the players of
-    /// [`MlpGanConfig::paper_mnist`], the training of [`TrainConfig::paper_mnist`].
-    pub fn paper_mnist() -> Self {
-        Self {
-            model: ModelConfig::Mlp(MlpGanConfig::paper_mnist()),
-            train: TrainConfig::paper_mnist(),
-        }
-    }
-
-    /// [`RunConfig::paper_mnist`] for rows of `width` values instead of MNIST's 784: the
-    /// generator's output and the discriminator's input resized, all else as released.
-    pub fn paper_mnist_for(width: usize) -> Self {
-        let mut config = Self::paper_mnist();
-        if let ModelConfig::Mlp(mlp) = &mut config.model {
-            mlp.generator.d_output = width;
-            mlp.discriminator.d_input = width;
-        }
-        config
-    }
-}
-
 /// Builds the paper's pair for `data`: the device seeded with `seed` first, the generator's
 /// output bias from the data's marginals when the config asks for it (refused unless the
 /// data lies in `[0, 1]`), and the sample width checked against the data's.
@@ -90,7 +68,14 @@ impl MlpTrainer {
                 "the run's players are not the paper's MLP pair".into(),
             ));
         };
-        let (g, d) = mlp_players(model, config.train.seed, &data, device)?;
+        // The output bias reads the marginals of the rows the players will see.
+        let preprocessing = config.train.preprocessing;
+        let (g, d) = if preprocessing.is_none() {
+            mlp_players(model, config.train.seed, &data, device)?
+        } else {
+            let prepared = preprocessing.apply(data.clone())?;
+            mlp_players(model, config.train.seed, &prepared, device)?
+        };
         Trainer::new(config.train.clone(), g, d, data, device)
     }
 

@@ -1,4 +1,5 @@
 use burn::config::Config;
+use gan_data::Preprocessing;
 use gan_nn::Noise;
 use gan_objective::GeneratorLoss;
 use serde::{Deserialize, Serialize};
@@ -112,6 +113,15 @@ impl OptimizerConfig {
             beta2: 0.999,
             epsilon: 1e-8,
         }
+    }
+
+    /// The same rule starting from step size `eta` (its decay, floor and momentum kept).
+    pub fn with_learning_rate(mut self, eta: f64) -> Self {
+        match &mut self {
+            OptimizerConfig::Momentum { learning_rate, .. }
+            | OptimizerConfig::Adam { learning_rate, .. } => *learning_rate = eta,
+        }
+        self
     }
 
     /// The same rule with its momentum ramp counted as `count` (Adam is returned unchanged).
@@ -272,6 +282,10 @@ pub struct TrainConfig {
     /// Checkpoint cadence.
     #[config(default = "CheckpointConfig::new()")]
     pub checkpoint: CheckpointConfig,
+    /// What is done to the data's rows before training ([`crate::Trainer::new`] applies it)
+    /// and before evaluation (the command line applies it to the evaluation sets).
+    #[config(default = "Preprocessing::None")]
+    pub preprocessing: Preprocessing,
 }
 
 impl TrainConfig {
@@ -290,6 +304,7 @@ impl TrainConfig {
 
     /// Checks the whole configuration.
     pub fn validate(&self) -> Result<()> {
+        self.preprocessing.validate()?;
         if self.batch_size == 0 {
             return Err(TrainError::Config("batch_size must be at least 1".into()));
         }

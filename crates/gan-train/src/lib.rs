@@ -32,6 +32,7 @@ mod hooks;
 mod inference;
 mod metrics;
 mod optim;
+mod presets;
 mod probe;
 mod reconstruct;
 mod run;
@@ -71,6 +72,7 @@ pub use inference::{
 };
 pub use metrics::{MetricsRecord, read as read_metrics};
 pub use optim::{LearningRule, PylearnMomentum, Velocity};
+pub use presets::CIFAR10_GCN;
 pub use probe::{
     PenaltyChoice, ProbeConfig, choose_penalty, error_rate, fit_probe, probe_predictions,
 };

@@ -166,7 +166,9 @@ impl LearningRule {
         Ok(bytes.to_vec())
     }
 
-    /// Restores the state saved by [`LearningRule::to_bytes`].
+    /// Restores the state saved by [`LearningRule::to_bytes`]. Burn materialises it on its
+    /// default device (`BURN_DEVICE` picks that device; `gan` sets it to `--backend`) and moves
+    /// each parameter's state to the parameter's device at its first update.
     pub fn load_bytes(mut self, bytes: Vec<u8>) -> Result<Self> {
         self.optim = self
             .optim

@@ -66,7 +66,8 @@ where
     /// (plain or autodiff: the players are forked to its autodiff form). The learning rules come from the
     /// config and the loss from its `generator_loss`; [`Trainer::with_rules`] and
     /// [`Trainer::with_loss`] replace them. A conditional pair (`condition_dim > 0`) is
-    /// trained on the data's labels, one-hot.
+    /// trained on the data's labels, one-hot. The data's rows are transformed first by the
+    /// config's `preprocessing` (nothing by default).
     ///
     /// The players' parameters are initialised here (Burn initialises them lazily), from the
     /// device's stream seeded with the config's seed, generator first: the initial weights
@@ -80,6 +81,7 @@ where
         device: &Device,
     ) -> Result<Self> {
         config.validate()?;
+        let data = config.preprocessing.apply(data)?;
         if data.len() < config.batch_size {
             return Err(TrainError::Config(format!(
                 "{} training rows are fewer than one batch of {}",

@@ -179,6 +179,7 @@ fn configs_without_the_new_fields_keep_the_old_behaviour() {
     let mut old = serde_json::to_value(&paper.train).unwrap();
     let flat = old.as_object_mut().unwrap();
     flat.remove("generator_masks");
+    flat.remove("preprocessing");
     for rule in ["d_optimizer", "g_optimizer"] {
         flat[rule].as_object_mut().unwrap().remove("momentum_count");
     }
@@ -191,6 +192,7 @@ fn configs_without_the_new_fields_keep_the_old_behaviour() {
     }
     let loaded = RunConfig::<ModelConfig>::from_json(&old.to_string()).unwrap();
     assert_eq!(loaded.train.generator_masks, GeneratorMasks::Fresh);
+    assert_eq!(loaded.train.preprocessing, gan_data::Preprocessing::None);
     for rule in [loaded.train.d_optimizer, loaded.train.g_optimizer] {
         assert!(matches!(
             rule,
