@@ -73,6 +73,20 @@ pub fn holdout(data: &Dataset) -> Result<(Dataset, Dataset, Dataset), CliError> 
     Ok((data.subset(&train), data.subset(valid), data.subset(test)))
 }
 
+/// `$GAN_DATA_DIR/cifar10` (default: under the user's cache directory), holding CIFAR-10's
+/// binary batches: downloaded there first (162 MB, size and MD5 checked) when missing.
+pub fn cifar10_dir() -> Result<PathBuf, CliError> {
+    let dir = default_data_dir().join("cifar10");
+    if !gan_data::CIFAR10_FILES
+        .iter()
+        .all(|f| dir.join(f).is_file())
+    {
+        eprintln!("downloading CIFAR-10 (162 MB) to {}", dir.display());
+    }
+    gan_data::ensure_cifar10(&dir)?;
+    Ok(dir)
+}
+
 /// The data `--data` (and `--labels`) names, else MNIST. Evaluation sets: MNIST's and
 /// CIFAR-10's own splits, else `--valid` and `--test`, else (with `holdout`) a seeded hold-out
 /// (see [`holdout`]).

@@ -194,9 +194,14 @@ pub fn train(a: TrainArgs) -> Result<(), CliError> {
     }
     let device = a.device.device()?;
     let valid_test = a.valid.as_deref().zip(a.test.as_deref());
+    // The CIFAR-10 preset finds (or downloads) CIFAR-10 as the others find MNIST.
+    let cifar_dir = match (&a.data_path, a.preset) {
+        (None, Some(Preset::PaperCifar10Fc)) => Some(crate::data::cifar10_dir()?),
+        _ => None,
+    };
     let data = training_data(
         &a.data,
-        a.data_path.as_deref(),
+        a.data_path.as_deref().or(cifar_dir.as_deref()),
         a.labels.as_deref(),
         valid_test,
         a.eval_every > 0,

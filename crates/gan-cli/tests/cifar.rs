@@ -38,14 +38,14 @@ fn cifar_dir(dir: &Path) {
 #[test]
 fn the_fully_connected_preset_trains_on_cifar10_files_and_resumes() {
     let root = tempfile::tempdir().unwrap();
-    let (data, run) = (root.path().join("cifar"), root.path().join("run"));
+    // Found as MNIST is: in $GAN_DATA_DIR/cifar10, without --data.
+    let (data, run) = (root.path().join("cifar10"), root.path().join("run"));
     std::fs::create_dir_all(&data).unwrap();
     cifar_dir(&data);
     let train = |steps: &str| {
         let mut cmd = gan();
         cmd.args(["train", "--preset", "paper-cifar10-fc", "--steps", steps])
-            .arg("--data")
-            .arg(&data)
+            .env("GAN_DATA_DIR", root.path())
             .arg("--run-dir")
             .arg(&run);
         cmd
@@ -65,6 +65,28 @@ fn the_fully_connected_preset_trains_on_cifar10_files_and_resumes() {
     );
     let stderr = succeeds(train("2").arg("--resume"));
     assert!(stderr.contains("resumed"), "{stderr}");
+
+    // Missing files are downloaded; a mirror that does not answer is an error naming it.
+    let out = gan()
+        .args([
+            "train",
+            "--preset",
+            "paper-cifar10-fc",
+            "--steps",
+            "1",
+            "--run-dir",
+        ])
+        .arg(root.path().join("unreachable"))
+        .env("GAN_DATA_DIR", root.path().join("empty"))
+        .env("GAN_CIFAR10_MIRROR", "http://127.0.0.1:9/cifar")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("127.0.0.1:9/cifar/cifar-10-binary.tar.gz") && !stderr.contains("panicked"),
+        "{stderr}"
+    );
 
     // Rows of another width are refused by name, before anything is built.
     let mnist_like = root.path().join("rows.npy");

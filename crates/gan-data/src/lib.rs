@@ -2,7 +2,8 @@
 //!
 //! - [`Mnist`]: the IDX files (raw or `.gz`), the paper's train/valid/test splits, and a
 //!   download that verifies SHA-256 before anything lands in place.
-//! - [`Cifar10`]: the binary batches, with optional global contrast normalisation.
+//! - [`Cifar10`]: the binary batches, with optional global contrast normalisation, and a
+//!   download that checks the published size and MD5 before extracting.
 //! - [`Preprocessing`]: what a run does to its data's rows (global contrast normalisation),
 //!   recorded in the run's config.
 //! - [`read_npy`] / [`write_npy`]: NumPy arrays in and out, for bringing your own data;
@@ -30,6 +31,7 @@
 mod batch;
 mod cifar;
 mod dataset;
+mod download;
 mod error;
 mod idx;
 mod images;
@@ -40,15 +42,20 @@ mod preprocess;
 pub mod toy;
 
 pub use batch::{BatchSampler, EpochBatches, GOLDEN_GAMMA, splitmix64_finalize};
-pub use cifar::{Cifar10, CifarScaling, global_contrast_normalize, read_batch};
+pub use cifar::{
+    ArchiveSpec, CIFAR10_ARCHIVE, CIFAR10_FILES, CIFAR10_MIRROR_ENV, Cifar10, CifarScaling,
+    DEFAULT_CIFAR10_MIRROR, download_cifar10, ensure_cifar10, global_contrast_normalize,
+    read_batch,
+};
 pub use dataset::Dataset;
+pub use download::{md5_file, sha256_file};
 pub use error::{DataError, Result};
 pub use idx::{IdxArray, IdxType, parse_idx_bytes, read_idx};
 pub use images::{read_array, read_array_with_labels, read_image_dir};
 pub use mixture2d::Mixture2d;
 pub use mnist::{
     DATA_DIR_ENV, DEFAULT_MNIST_MIRROR, MIRROR_ENV, MNIST_DIR_ENV, MNIST_FILES, Mnist, MnistFile,
-    default_data_dir, download_missing, mnist_dir_from_env, read_labelled_images, sha256_file,
+    default_data_dir, download_missing, mnist_dir_from_env, read_labelled_images,
 };
 pub use npy::{parse_npy, read_npy, read_npy_scaled, write_npy};
 pub use preprocess::Preprocessing;

@@ -1,14 +1,11 @@
 //! MNIST (and any IDX image set with its layout, such as Fashion-MNIST), with the paper's splits
 //! and a checksum-verified download.
 
-use std::fs::{self, File};
-use std::io::{Read, Write};
+use std::fs;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
-
-use sha2::{Digest, Sha256};
 
 use crate::dataset::Dataset;
+use crate::download::{self, Expected, download_verified};
 use crate::error::{DataError, Result};
 use crate::idx::{IdxType, read_idx};
 
@@ -209,11 +206,7 @@ impl Mnist {
 /// file and returns [`DataError::Checksum`]; files already present are left untouched.
 pub fn download_missing(dir: &Path, base_url: &str) -> Result<Vec<PathBuf>> {
     fs::create_dir_all(dir).map_err(|e| DataError::io(dir, e))?;
-    let agent = ureq::Agent::config_builder()
-        .timeout_connect(Some(Duration::from_secs(30)))
-        .timeout_global(Some(Duration::from_secs(600)))
-        .build()
-        .new_agent();
+    let agent = download::agent();
     let mut fetched = Vec::new();
     for file in MNIST_FILES {
         if find(dir, file.name).is_some() {
@@ -221,64 +214,14 @@ pub fn download_missing(dir: &Path, base_url: &str) -> Result<Vec<PathBuf>> {
         }
         let url = format!("{}/{}.gz", base_url.trim_end_matches('/'), file.name);
         let dest = dir.join(format!("{}.gz", file.name));
-        download_verified(&agent, &url, &dest, file.gz_sha256)?;
+        let expected = Expected {
+            sha256: Some(file.gz_sha256),
+            ..Expected::default()
+        };
+        download_verified(&agent, &url, &dest, expected)?;
         fetched.push(dest);
     }
     Ok(fetched)
-}
-
-fn download_verified(agent: &ureq::Agent, url: &str, dest: &Path, sha256: &str) -> Result<()> {
-    let fail = |reason: String| DataError::Download {
-        url: url.to_string(),
-        reason,
-    };
-    let response = agent.get(url).call().map_err(|e| fail(e.to_string()))?;
-    let mut body = response
-        .into_body()
-        .into_with_config()
-        .limit(256 * 1024 * 1024)
-        .reader();
-    let tmp = dest.with_extension(format!("gz.partial-{}", std::process::id()));
-    let result = (|| {
-        let mut out = File::create(&tmp).map_err(|e| DataError::io(&tmp, e))?;
-        let mut hasher = Sha256::new();
-        let mut buf = vec![0u8; 64 * 1024];
-        loop {
-            let n = body.read(&mut buf).map_err(|e| fail(e.to_string()))?;
-            if n == 0 {
-                break;
-            }
-            hasher.update(&buf[..n]);
-            out.write_all(&buf[..n])
-                .map_err(|e| DataError::io(&tmp, e))?;
-        }
-        let actual = hex(&hasher.finalize());
-        if actual != sha256 {
-            return Err(DataError::Checksum {
-                path: dest.to_path_buf(),
-                expected: sha256.to_string(),
-                actual,
-            });
-        }
-        out.sync_all().map_err(|e| DataError::io(&tmp, e))?;
-        fs::rename(&tmp, dest).map_err(|e| DataError::io(dest, e))
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result
-}
-
-/// SHA-256 of a file, hex.
-pub fn sha256_file(path: &Path) -> Result<String> {
-    let mut f = File::open(path).map_err(|e| DataError::io(path, e))?;
-    let mut hasher = Sha256::new();
-    std::io::copy(&mut f, &mut hasher).map_err(|e| DataError::io(path, e))?;
-    Ok(hex(&hasher.finalize()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

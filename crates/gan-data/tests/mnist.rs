@@ -3,12 +3,13 @@
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use gan_data::*;
+
+mod common;
+use common::Server;
 
 /// A bad file: its name, its bytes, and the error it must produce.
 type Case = (&'static str, Vec<u8>, fn(&DataError) -> bool);
@@ -201,49 +202,6 @@ fn labels_must_match_images() {
         (d.len(), d.dim(), d.labels().unwrap()),
         (3, 4, &[1u8, 2, 3][..])
     );
-}
-
-/// A file server on 127.0.0.1 for the duration of a test.
-struct Server {
-    url: String,
-    stop: Arc<AtomicBool>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Server {
-    fn start(files: HashMap<String, Vec<u8>>) -> Self {
-        let server = tiny_http::Server::http("127.0.0.1:0").unwrap();
-        let url = format!("http://{}/mnist", server.server_addr().to_ip().unwrap());
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
-        let thread = std::thread::spawn(move || {
-            while !flag.load(Ordering::SeqCst) {
-                let Ok(Some(req)) = server.recv_timeout(std::time::Duration::from_millis(50))
-                else {
-                    continue;
-                };
-                let name = req.url().strip_prefix("/mnist/").unwrap_or("").to_string();
-                let _ = match files.get(&name) {
-                    Some(body) => req.respond(tiny_http::Response::from_data(body.clone())),
-                    None => req.respond(tiny_http::Response::empty(404)),
-                };
-            }
-        });
-        Server {
-            url,
-            stop,
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
 }
 
 #[test]
