@@ -80,8 +80,9 @@ pub struct SampleArgs {
     /// Also write the samples as a float32 .npy array.
     #[arg(long)]
     npy: Option<PathBuf>,
-    /// MNIST directory: add a rightmost column with the training image nearest to each row's
-    /// last sample (Figure 2).
+    /// Training data (an MNIST or CIFAR-10 directory, an image directory, an IDX or .npy file):
+    /// add a rightmost column with the training image nearest to each row's last sample
+    /// (Figure 2), nearest after the run's preprocessing.
     #[arg(long)]
     nearest: Option<PathBuf>,
     /// Columns of the grid (at most --n).
@@ -110,16 +111,26 @@ pub fn sample(a: SampleArgs) -> Result<(), CliError> {
         gan_data::write_npy(path, &values, &[a.n, d])?;
     }
     let rows: Vec<Vec<f32>> = values.chunks(d).map(<[f32]>::to_vec).collect();
+    let prep = config.train.preprocessing;
     let (grid, cols) = match &a.nearest {
-        None => (rows, cols),
-        Some(dir) => {
-            let train = gan_data::Mnist::load(dir)?.train;
+        None => (rows.iter().map(|r| prep.for_display(r)).collect(), cols),
+        Some(path) => {
+            // Nearest in the space the generator was trained in.
+            let train = prep.apply(crate::data::training_rows(path)?)?;
+            if train.dim() != d || train.is_empty() {
+                return Err(CliError::Usage(format!(
+                    "--nearest {}: {} rows of {} values, the samples have {d}",
+                    path.display(),
+                    train.len(),
+                    train.dim()
+                )));
+            }
             let mut grid = Vec::new();
             for chunk in rows.chunks(cols) {
                 let last = chunk.last().expect("non-empty chunk");
-                grid.extend(chunk.iter().cloned());
+                grid.extend(chunk.iter().map(|r| prep.for_display(r)));
                 grid.extend(std::iter::repeat_n(vec![0.5; d], cols - chunk.len()));
-                grid.push(nearest(&train, last).to_vec());
+                grid.push(prep.for_display(nearest(&train, last)));
             }
             (grid, cols + 1)
         }
@@ -198,9 +209,13 @@ pub fn interpolate(a: InterpolateArgs) -> Result<(), CliError> {
     }
     let condition = cycled_classes(n, g.condition_dim(), &device);
     let images = host(g.generate_rows(from_host(z, dz, &device), condition));
+    let prep = config.train.preprocessing;
     write_image_grid(
         &a.out,
-        &images.chunks(d).map(<[f32]>::to_vec).collect::<Vec<_>>(),
+        &images
+            .chunks(d)
+            .map(|r| prep.for_display(r))
+            .collect::<Vec<_>>(),
         a.steps,
         &shape,
     )?;

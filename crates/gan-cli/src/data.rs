@@ -73,6 +73,33 @@ pub fn holdout(data: &Dataset) -> Result<(Dataset, Dataset, Dataset), CliError> 
     Ok((data.subset(&train), data.subset(valid), data.subset(test)))
 }
 
+/// A CIFAR-10 binary directory or an MNIST directory as (train, valid, test); `None` for any
+/// other directory.
+fn read_split_dir(path: &Path) -> Result<Option<(Dataset, Dataset, Dataset)>, CliError> {
+    Ok(if path.join("data_batch_1.bin").is_file() {
+        let cifar = Cifar10::load(path, CifarScaling::Unit)?;
+        Some((cifar.train, cifar.valid, cifar.test))
+    } else if is_mnist_dir(path) {
+        let mnist = Mnist::load(path)?;
+        Some((mnist.train, mnist.valid, mnist.test))
+    } else {
+        None
+    })
+}
+
+/// The training rows at `path`, as `--data` reads them: a CIFAR-10 or MNIST directory (its
+/// training split), a directory of images, or an IDX or NPY file.
+pub fn training_rows(path: &Path) -> Result<Dataset, CliError> {
+    if path.is_dir() {
+        Ok(match read_split_dir(path)? {
+            Some((train, _, _)) => train,
+            None => read_image_dir(path)?,
+        })
+    } else {
+        Ok(read_array(path)?)
+    }
+}
+
 /// `$GAN_DATA_DIR/cifar10` (default: under the user's cache directory), holding CIFAR-10's
 /// binary batches: downloaded there first (162 MB, size and MD5 checked) when missing.
 pub fn cifar10_dir() -> Result<PathBuf, CliError> {
@@ -121,14 +148,9 @@ pub fn training_data(
                 "--labels goes with an array file; a directory's labels are its class subdirectories".into(),
             ));
         }
-        if path.join("data_batch_1.bin").is_file() {
-            let cifar = Cifar10::load(path, CifarScaling::Unit)?;
-            (cifar.train, Some((cifar.valid, cifar.test)))
-        } else if is_mnist_dir(path) {
-            let mnist = Mnist::load(path)?;
-            (mnist.train, Some((mnist.valid, mnist.test)))
-        } else {
-            (read_image_dir(path)?, user_eval()?)
+        match read_split_dir(path)? {
+            Some((train, valid, test)) => (train, Some((valid, test))),
+            None => (read_image_dir(path)?, user_eval()?),
         }
     } else {
         let train = match labels {

@@ -185,6 +185,7 @@ where
     let n = cols * 10;
     let values = host(sample_rows(trainer, n, &device));
     let d = values.len() / n;
-    let rows: Vec<Vec<f32>> = values.chunks(d).map(<[f32]>::to_vec).collect();
+    let prep = trainer.config().preprocessing;
+    let rows: Vec<Vec<f32>> = values.chunks(d).map(|r| prep.for_display(r)).collect();
     write_image_grid(path, &rows, cols, trainer.data().item_shape())
 }

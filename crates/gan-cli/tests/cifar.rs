@@ -35,6 +35,28 @@ fn cifar_dir(dir: &Path) {
     std::fs::write(dir.join("test_batch.bin"), batch(9, 10)).unwrap();
 }
 
+/// Every training image (the first 40,000 rows: all of them here) as the grid must show it,
+/// computed here in f64: GCN (scale 55) per image, over its largest magnitude, onto [0, 255].
+fn displayed_training_images(dir: &Path) -> Vec<Vec<u8>> {
+    let mut images = Vec::new();
+    for i in 1..=5 {
+        let bytes = std::fs::read(dir.join(format!("data_batch_{i}.bin"))).unwrap();
+        for record in bytes.chunks(3073) {
+            let x: Vec<f64> = record[1..].iter().map(|&p| f64::from(p) / 255.0).collect();
+            let mean = x.iter().sum::<f64>() / 3072.0;
+            let norm = x.iter().map(|v| (v - mean).powi(2)).sum::<f64>().sqrt();
+            let g: Vec<f64> = x.iter().map(|v| (v - mean) * 55.0 / norm).collect();
+            let peak = g.iter().fold(0f64, |m, v| m.max(v.abs()));
+            images.push(
+                g.iter()
+                    .map(|v| ((v / peak + 1.0) / 2.0 * 255.0).round() as u8)
+                    .collect(),
+            );
+        }
+    }
+    images
+}
+
 #[test]
 fn the_fully_connected_preset_trains_on_cifar10_files_and_resumes() {
     let root = tempfile::tempdir().unwrap();
@@ -65,6 +87,37 @@ fn the_fully_connected_preset_trains_on_cifar10_files_and_resumes() {
     );
     let stderr = succeeds(train("2").arg("--resume"));
     assert!(stderr.contains("resumed"), "{stderr}");
+
+    // Figure 2's layout: samples, then the nearest training image, each shown as pylearn2
+    // shows GCN data (over its largest magnitude, [−1, 1] onto [0, 1]).
+    let grid = root.path().join("grid.png");
+    succeeds(
+        gan()
+            .args(["sample", "--n", "4", "--cols", "2", "--run-dir"])
+            .arg(&run)
+            .arg("--nearest")
+            .arg(&data)
+            .arg("--out")
+            .arg(&grid),
+    );
+    let png = image::open(&grid).unwrap().to_rgb8();
+    assert_eq!(png.dimensions(), (3 * 33 + 1, 2 * 33 + 1));
+    let shown = displayed_training_images(&data);
+    for row in 0..2u32 {
+        let tile: Vec<u8> = (0..3)
+            .flat_map(|ch| {
+                let png = &png;
+                (0..32u32 * 32)
+                    .map(move |p| png.get_pixel(2 * 33 + 1 + p % 32, row * 33 + 1 + p / 32)[ch])
+            })
+            .collect();
+        assert!(
+            shown
+                .iter()
+                .any(|image| image.iter().zip(&tile).all(|(a, b)| a.abs_diff(*b) <= 1)),
+            "row {row}: the last column is not a training image"
+        );
+    }
 
     // Missing files are downloaded; a mirror that does not answer is an error naming it.
     let out = gan()

@@ -57,4 +57,18 @@ impl Preprocessing {
             data.labels().map(<[u8]>::to_vec),
         )
     }
+
+    /// `row` mapped to `[0, 1]` for display, as pylearn2's viewers show it: unchanged for
+    /// [`Preprocessing::None`]; after global contrast normalisation, divided by its largest
+    /// absolute value (CIFAR-10's `adjust_for_viewer`), then `[−1, 1]` mapped to `[0, 1]`.
+    pub fn for_display(&self, row: &[f32]) -> Vec<f32> {
+        match self {
+            Preprocessing::None => row.to_vec(),
+            Preprocessing::GlobalContrast { .. } => {
+                let peak = row.iter().fold(0f32, |m, v| m.max(v.abs()));
+                let peak = if peak > 0.0 { peak } else { 1.0 };
+                row.iter().map(|v| (v / peak + 1.0) / 2.0).collect()
+            }
+        }
+    }
 }

@@ -360,4 +360,9 @@ fn preprocessing_normalises_each_row_and_refuses_bad_scales() {
             .unwrap_err();
         assert!(matches!(err, DataError::Invalid(_)), "{err}");
     }
+    // Shown as pylearn2 shows CIFAR-10: over the largest magnitude, [−1, 1] onto [0, 1].
+    let gcn = Preprocessing::GlobalContrast { scale: 55.0 };
+    assert_eq!(gcn.for_display(&[-2.0, 1.0, 0.5]), vec![0.0, 0.75, 0.625]);
+    assert_eq!(gcn.for_display(&[0.0, 0.0]), vec![0.5, 0.5]);
+    assert_eq!(Preprocessing::None.for_display(&[0.2, 3.0]), vec![0.2, 3.0]);
 }
