@@ -11,7 +11,9 @@
 //! - [`Noise`]: the priors `p_z` of the released code.
 //! - [`GanGenerator`], [`GanDiscriminator`]: the players as traits; any Burn module that
 //!   implements them trains with `gan-train`. [`MlpGanConfig`] builds the paper's pair,
-//!   [`DcganConfig`] a DCGAN-style convolutional one.
+//!   [`DcganConfig`] a DCGAN-style convolutional one, [`PaperConvConfig`] the paper's
+//!   convolutional CIFAR-10 pair ([`DeconvGenerator`], [`ConvMaxoutDiscriminator`] of
+//!   [`MaxoutConv`] layers).
 //! - [`ImageClassifier`]: a LeNet-style classifier, the feature network of the MNIST metrics.
 //! - [`Encoder`]: the inference network `z ← x` of the paper's future work 2.
 //! - [`FeatureExtractor`]: a frozen discriminator or encoder as a feature map for classifiers
@@ -30,8 +32,10 @@ mod error;
 mod features;
 mod generator;
 mod maxout;
+mod maxout_conv;
 mod mlp;
 mod noise;
+mod paper_conv;
 mod players;
 mod weight_norm;
 
@@ -48,8 +52,13 @@ pub use error::NnError;
 pub use features::FeatureExtractor;
 pub use generator::{Generator, GeneratorConfig, HiddenLayerConfig};
 pub use maxout::{Maxout, MaxoutConfig};
+pub use maxout_conv::{MaxoutConv, MaxoutConvConfig};
 pub use mlp::MlpGanConfig;
 pub use noise::Noise;
+pub use paper_conv::{
+    ConvMaxoutDiscriminator, ConvMaxoutDiscriminatorConfig, DeconvGenerator, DeconvGeneratorConfig,
+    MaxoutConvLayerConfig, PaperConvConfig,
+};
 pub use players::{GanDiscriminator, GanGenerator, SharedLogits, cat_conditions};
 pub use weight_norm::{WeightNormLinear, WeightNormLinearConfig};
 

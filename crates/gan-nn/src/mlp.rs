@@ -91,7 +91,7 @@ impl MlpGanConfig {
     }
 }
 
-fn unconditional(condition: Option<Tensor<2>>, who: &str) {
+pub(crate) fn unconditional(condition: Option<Tensor<2>>, who: &str) {
     assert!(
         condition.is_none(),
         "the paper's {who} takes no condition (its condition_dim is 0)"
