@@ -31,6 +31,10 @@ macro_rules! with_module {
                 let $g = boxed.as_ref();
                 $body
             }
+            BuiltinGenerator::PaperConv(boxed) => {
+                let $g = boxed.as_ref();
+                $body
+            }
         }
     };
 }

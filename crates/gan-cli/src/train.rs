@@ -9,8 +9,8 @@ use burn::tensor::Tensor;
 use clap::{Args, ValueEnum};
 use gan_nn::{GanDiscriminator, GanGenerator};
 use gan_train::{
-    CheckpointConfig, DcganTrainer, Hook, MlpTrainer, ModelConfig, ResumeInfo, RunConfig, Trainer,
-    Until,
+    CheckpointConfig, DcganTrainer, Hook, MlpTrainer, ModelConfig, PaperConvTrainer, ResumeInfo,
+    RunConfig, Trainer, Until,
 };
 
 use crate::data::training_data;
@@ -29,6 +29,11 @@ pub enum Preset {
     /// 8000 sigmoid → 3072 linear, D two maxout layers of 1600 × 5, η 0.025, on rows
     /// normalised by pylearn2's global contrast normalisation (scale 55).
     PaperCifar10Fc,
+    /// The released convolutional CIFAR-10 configuration (Figure 2d): G to 8000 sigmoid units
+    /// read as 80 maps of 10 × 10 and a 5 × 5 transposed convolution with stride 3; D three
+    /// convolutional maxout layers with max pooling, maxout 500 × 5; batch 128, η 0.004, on
+    /// GCN(55) rows.
+    PaperCifar10Conv,
     /// A DCGAN-style convolutional pair (Adam 2e-4, β₁ 0.5, batch 64) for images whose side is
     /// a multiple of 4.
     Dcgan,
@@ -37,15 +42,23 @@ pub enum Preset {
 impl Preset {
     fn config(self, data: &gan_data::Dataset, conditional: bool) -> Result<RunConfig, CliError> {
         match (self, conditional) {
-            (Preset::PaperMnist | Preset::PaperCifar10Fc, true) => Err(CliError::Usage(
-                "--conditional needs a conditional model (--preset dcgan)".into(),
-            )),
+            (Preset::PaperMnist | Preset::PaperCifar10Fc | Preset::PaperCifar10Conv, true) => Err(
+                CliError::Usage("--conditional needs a conditional model (--preset dcgan)".into()),
+            ),
             (Preset::PaperMnist, false) => Ok(RunConfig::paper_mnist_for(data.dim())),
             (Preset::PaperCifar10Fc, false) if data.dim() != 3072 => Err(CliError::Usage(format!(
                 "--preset paper-cifar10-fc takes CIFAR-10's 3,072 values a row; the data has {}",
                 data.dim()
             ))),
             (Preset::PaperCifar10Fc, false) => Ok(RunConfig::paper_cifar10_fc()),
+            (Preset::PaperCifar10Conv, false) if data.item_shape() != [3, 32, 32] => {
+                Err(CliError::Usage(format!(
+                    "--preset paper-cifar10-conv takes CIFAR-10's 3 × 32 × 32 images; the data's \
+                     items are {:?}",
+                    data.item_shape()
+                )))
+            }
+            (Preset::PaperCifar10Conv, false) => Ok(RunConfig::paper_cifar10_conv()),
             (Preset::Dcgan, _) => Ok(RunConfig::dcgan(data, conditional)?),
         }
     }
@@ -196,7 +209,9 @@ pub fn train(a: TrainArgs) -> Result<(), CliError> {
     let valid_test = a.valid.as_deref().zip(a.test.as_deref());
     // The CIFAR-10 preset finds (or downloads) CIFAR-10 as the others find MNIST.
     let cifar_dir = match (&a.data_path, a.preset) {
-        (None, Some(Preset::PaperCifar10Fc)) => Some(crate::data::cifar10_dir()?),
+        (None, Some(Preset::PaperCifar10Fc | Preset::PaperCifar10Conv)) => {
+            Some(crate::data::cifar10_dir()?)
+        }
         _ => None,
     };
     let data = training_data(
@@ -244,6 +259,16 @@ pub fn train(a: TrainArgs) -> Result<(), CliError> {
         }
         (ModelConfig::Mlp(_), false) => {
             let t = MlpTrainer::create_mlp_run(&config, train, &device, &a.run_dir)?;
+            run(t, &a, eval_sets)
+        }
+        (ModelConfig::PaperConv(_), true) => {
+            let (t, info) = PaperConvTrainer::resume_paper_conv(&a.run_dir, train, &device)?;
+            report_resume(&info);
+            run(t, &a, eval_sets)
+        }
+        (ModelConfig::PaperConv(_), false) => {
+            let t = PaperConvTrainer::paper_conv(&config, train, &device)?
+                .create_run(&a.run_dir, &config.model)?;
             run(t, &a, eval_sets)
         }
         (ModelConfig::Dcgan(_), false) => {

@@ -17,7 +17,7 @@ fn succeeds(cmd: &mut Command) -> String {
     stderr
 }
 
-/// Five training batches of 25 records and a test batch of 10: a label byte, then 3,072 pixel
+/// Five training batches of 26 records (130: one batch of the convolutional preset's 128) and a test batch of 10: a label byte, then 3,072 pixel
 /// bytes (red, green and blue planes of 32 × 32), varied per record.
 fn cifar_dir(dir: &Path) {
     let batch = |seed: usize, n: usize| -> Vec<u8> {
@@ -30,7 +30,7 @@ fn cifar_dir(dir: &Path) {
             .collect()
     };
     for i in 1..=5 {
-        std::fs::write(dir.join(format!("data_batch_{i}.bin")), batch(i, 25)).unwrap();
+        std::fs::write(dir.join(format!("data_batch_{i}.bin")), batch(i, 26)).unwrap();
     }
     std::fs::write(dir.join("test_batch.bin"), batch(9, 10)).unwrap();
 }
@@ -161,4 +161,69 @@ fn the_fully_connected_preset_trains_on_cifar10_files_and_resumes() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("3,072"), "{stderr}");
+}
+
+#[test]
+fn the_convolutional_preset_trains_on_cifar10_images_and_resumes() {
+    let root = tempfile::tempdir().unwrap();
+    let (data, run) = (root.path().join("cifar"), root.path().join("run"));
+    std::fs::create_dir_all(&data).unwrap();
+    cifar_dir(&data);
+    let train = |steps: &str| {
+        let mut cmd = gan();
+        cmd.args(["train", "--preset", "paper-cifar10-conv", "--steps", steps])
+            .arg("--data")
+            .arg(&data)
+            .arg("--run-dir")
+            .arg(&run);
+        cmd
+    };
+    succeeds(&mut train("1"));
+    let config: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(run.join("config.json")).unwrap()).unwrap();
+    assert_eq!(config["model"]["kind"], "paper_conv");
+    assert_eq!(config["train"]["batch_size"], 128);
+    assert_eq!(config["train"]["g_optimizer"]["learning_rate"], 0.004);
+    assert_eq!(config["train"]["preprocessing"]["scale"], 55.0);
+    let stderr = succeeds(train("2").arg("--resume"));
+    assert!(stderr.contains("resumed"), "{stderr}");
+    let samples = root.path().join("samples.npy");
+    succeeds(
+        gan()
+            .args(["sample", "--n", "3", "--run-dir"])
+            .arg(&run)
+            .arg("--npy")
+            .arg(&samples)
+            .arg("--out")
+            .arg(root.path().join("samples.png")),
+    );
+    let (values, shape) = read_f32_npy(&samples);
+    assert_eq!(shape, vec![3, 3072]);
+    assert!(values.iter().all(|v| v.is_finite()));
+
+    // Flat rows are no images: refused by name.
+    let rows = root.path().join("rows.npy");
+    gan_data::write_npy(&rows, &vec![0.5; 200 * 3072], &[200, 3072]).unwrap();
+    let out = gan()
+        .args([
+            "train",
+            "--preset",
+            "paper-cifar10-conv",
+            "--steps",
+            "1",
+            "--data",
+        ])
+        .arg(&rows)
+        .arg("--run-dir")
+        .arg(root.path().join("flat"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("3 × 32 × 32"), "{stderr}");
+}
+
+fn read_f32_npy(path: &Path) -> (Vec<f32>, Vec<usize>) {
+    let data = gan_data::read_npy(path).unwrap();
+    (data.features().to_vec(), vec![data.len(), data.dim()])
 }

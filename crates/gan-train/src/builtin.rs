@@ -9,8 +9,8 @@ use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 use gan_data::Dataset;
 use gan_nn::{
-    ActivationConfig, DcganConfig, DcganDiscriminator, DcganGenerator, Discriminator, GanGenerator,
-    Generator, MlpGanConfig,
+    ActivationConfig, ConvMaxoutDiscriminator, DcganConfig, DcganDiscriminator, DcganGenerator,
+    DeconvGenerator, Discriminator, GanGenerator, Generator, MlpGanConfig,
 };
 
 use crate::config::{OptimizerConfig, TrainConfig};
@@ -169,6 +169,34 @@ impl DcganTrainer {
     }
 }
 
+/// The trainer of the paper's convolutional CIFAR-10 pair.
+pub type PaperConvTrainer = Trainer<DeconvGenerator, ConvMaxoutDiscriminator, 4>;
+
+impl PaperConvTrainer {
+    /// A trainer of the paper's convolutional pair in memory, the device seeded with the
+    /// config's seed before the players are built.
+    pub fn paper_conv(config: &RunConfig, data: Dataset, device: &Device) -> Result<Self> {
+        let ModelConfig::PaperConv(model) = &config.model else {
+            return Err(TrainError::Config(
+                "the run's players are not the paper's convolutional pair".into(),
+            ));
+        };
+        let device = device.clone().autodiff();
+        device.seed(config.train.seed);
+        let (g, d) = model.init(&device)?;
+        Trainer::new(config.train.clone(), g, d, data, &device)
+    }
+
+    /// Continues the run of the paper's convolutional pair in `run_dir`.
+    pub fn resume_paper_conv(
+        run_dir: &Path,
+        data: Dataset,
+        device: &Device,
+    ) -> Result<(Self, ResumeInfo)> {
+        resume_builtin(run_dir, data, device, Self::paper_conv)
+    }
+}
+
 /// A trainer built by `build` from `run_dir`'s config, continued from its newest checkpoint.
 fn resume_builtin<G, Dm, const D: usize>(
     run_dir: &Path,
@@ -212,6 +240,8 @@ pub enum BuiltinGenerator {
     Mlp(Generator),
     /// The DCGAN-style generator (boxed: its layer configs make it large).
     Dcgan(Box<DcganGenerator>),
+    /// The paper's convolutional CIFAR-10 generator.
+    PaperConv(Box<DeconvGenerator>),
 }
 
 impl BuiltinGenerator {
@@ -220,6 +250,7 @@ impl BuiltinGenerator {
         match self {
             Self::Mlp(g) => g.d_noise(),
             Self::Dcgan(g) => g.noise_dim(),
+            Self::PaperConv(g) => g.noise_dim(),
         }
     }
 
@@ -228,6 +259,7 @@ impl BuiltinGenerator {
         match self {
             Self::Mlp(_) => 0,
             Self::Dcgan(g) => GanGenerator::condition_dim(g.as_ref()),
+            Self::PaperConv(_) => 0,
         }
     }
 
@@ -236,6 +268,7 @@ impl BuiltinGenerator {
         match self {
             Self::Mlp(g) => g.generate(noise, condition),
             Self::Dcgan(g) => g.generate(noise, condition).flatten(1, 3),
+            Self::PaperConv(g) => g.generate(noise, condition).flatten(1, 3),
         }
     }
 
@@ -244,6 +277,7 @@ impl BuiltinGenerator {
         match self {
             Self::Mlp(g) => vec![g.d_output()],
             Self::Dcgan(g) => g.image_shape().to_vec(),
+            Self::PaperConv(g) => g.image_shape().to_vec(),
         }
     }
 
@@ -252,6 +286,7 @@ impl BuiltinGenerator {
         match self {
             Self::Mlp(g) => Self::Mlp(g.valid()),
             Self::Dcgan(g) => Self::Dcgan(Box::new(g.as_ref().valid())),
+            Self::PaperConv(g) => Self::PaperConv(Box::new(g.as_ref().valid())),
         }
     }
 }
@@ -267,6 +302,9 @@ pub fn load_generator(run_dir: &Path, device: &Device) -> Result<BuiltinGenerato
             run_dir,
             model.init_generator(device)?,
         )?)),
+        ModelConfig::PaperConv(model) => BuiltinGenerator::PaperConv(Box::new(
+            load_generator_into(run_dir, model.generator.init(device)?)?,
+        )),
     })
 }
 
@@ -285,20 +323,23 @@ pub fn export_generator(
         ModelConfig::Dcgan(model) => {
             export_generator_module(run_dir, out_dir, precision, model.init_generator(device)?)
         }
+        ModelConfig::PaperConv(model) => {
+            export_generator_module(run_dir, out_dir, precision, model.generator.init(device)?)
+        }
     }
 }
 
 /// The maxout discriminator of an MLP run's newest checkpoint, on `device`: the feature map of
 /// semi-supervised learning ([`gan_nn::FeatureExtractor`]). An export holds no discriminator, and
-/// a DCGAN run's is not a feature map here: both are errors.
+/// a convolutional run's is not a feature map here: both are errors.
 pub fn load_mlp_discriminator(run_dir: &Path, device: &Device) -> Result<Discriminator> {
     let config = read_run_config::<ModelConfig>(run_dir)?;
     match &config.model {
         ModelConfig::Mlp(model) => {
             load_discriminator_into(run_dir, model.discriminator.init(device)?)
         }
-        ModelConfig::Dcgan(_) => Err(TrainError::Config(format!(
-            "{}: a DCGAN discriminator is not offered as a feature map; use an MLP run",
+        ModelConfig::Dcgan(_) | ModelConfig::PaperConv(_) => Err(TrainError::Config(format!(
+            "{}: a convolutional discriminator is not offered as a feature map; use an MLP run",
             run_dir.display()
         ))),
     }

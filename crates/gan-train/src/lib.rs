@@ -45,7 +45,7 @@ mod trainer;
 
 pub use average::ParameterAverage;
 pub use builtin::{
-    BuiltinGenerator, DcganTrainer, MlpTrainer, export_generator, load_generator,
+    BuiltinGenerator, DcganTrainer, MlpTrainer, PaperConvTrainer, export_generator, load_generator,
     load_mlp_discriminator, mlp_players,
 };
 pub use checkpoint::{

@@ -1,7 +1,7 @@
 //! What a run directory's `config.json` holds: the players' config and the training config,
 //! and how configs written by earlier versions are read.
 
-use gan_nn::{DcganConfig, MlpGanConfig};
+use gan_nn::{DcganConfig, MlpGanConfig, PaperConvConfig};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -18,6 +18,8 @@ pub enum ModelConfig {
     Mlp(MlpGanConfig),
     /// A DCGAN-style convolutional pair on `[C, H, W]` images.
     Dcgan(DcganConfig),
+    /// The paper's convolutional CIFAR-10 pair (Figure 2d).
+    PaperConv(PaperConvConfig),
 }
 
 /// A run's `config.json`: the players (`M`: [`ModelConfig`] for the built-in ones, any
