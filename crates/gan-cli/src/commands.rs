@@ -88,8 +88,40 @@ pub struct SampleArgs {
     /// Columns of the grid (at most --n).
     #[arg(long, default_value_t = 10)]
     cols: usize,
+    /// The class to draw, for a conditional run (0-based). Without it, a conditional run's
+    /// grid has one row per class.
+    #[arg(long)]
+    class: Option<usize>,
     #[command(flatten)]
     device: DeviceArgs,
+}
+
+/// The one-hot condition of each of `n` samples: all `class`, else grid row `r` (of `cols`
+/// samples) drawing class `r mod classes`; `None` for an unconditional generator.
+fn sample_conditions(
+    n: usize,
+    classes: usize,
+    cols: usize,
+    class: Option<usize>,
+    device: &burn::tensor::Device,
+) -> Result<Option<burn::tensor::Tensor<2>>, CliError> {
+    match (classes, class) {
+        (0, Some(_)) => Err(CliError::Usage(
+            "--class needs a conditional run; this generator takes no class".into(),
+        )),
+        (0, None) => Ok(None),
+        (k, Some(c)) if c >= k => Err(CliError::Usage(format!(
+            "--class {c}: the generator has classes 0..{}",
+            k - 1
+        ))),
+        (k, _) => {
+            let mut values = vec![0f32; n * k];
+            for i in 0..n {
+                values[i * k + class.unwrap_or((i / cols) % k)] = 1.0;
+            }
+            Ok(Some(crate::inputs::from_host(values, k, device)))
+        }
+    }
 }
 
 pub fn sample(a: SampleArgs) -> Result<(), CliError> {
@@ -103,8 +135,8 @@ pub fn sample(a: SampleArgs) -> Result<(), CliError> {
     let d: usize = shape.iter().product();
     check_rows("--n", a.n, d)?;
     let cols = a.cols.min(a.n);
+    let condition = sample_conditions(a.n, g.condition_dim(), cols, a.class, &device)?;
     device.seed(a.seed);
-    let condition = cycled_classes(a.n, g.condition_dim(), &device);
     let samples = generate(&g, config.train.noise, a.n, condition, &device);
     let values = host(samples.clone());
     if let Some(path) = &a.npy {

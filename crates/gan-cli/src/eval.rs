@@ -121,7 +121,16 @@ pub fn eval(a: EvalArgs) -> Result<(), CliError> {
     } else {
         FeatureSpace::Raw
     };
-    let options = a.features.options(default, a.seed)?;
+    let mut options = a.features.options(default, a.seed)?;
+    // Samples were drawn for classes 0, 1, …, classes − 1 in turn (`cycled_classes`).
+    let classes = g.condition_dim();
+    if classes > 0 {
+        options.requested = Some((0..a.samples).map(|i| i % classes).collect());
+    } else if metrics.remove(&Metric::Agreement) && !a.metrics.contains(&Metric::All) {
+        return Err(CliError::Usage(
+            "agreement measures a conditional run; this generator takes no class".into(),
+        ));
+    }
     let quality = quality::compute(&metrics, &samples, &test, train.as_ref(), &options, &device)?;
     if a.json {
         let report = EvalReport { parzen, quality };

@@ -49,6 +49,7 @@ impl FeatureArgs {
             k: self.k,
             kid_subsets: self.kid_subsets.map(|n| (n, self.kid_subset_size)),
             seed,
+            requested: None,
         })
     }
 }
@@ -93,6 +94,12 @@ pub fn metrics(a: MetricsArgs) -> Result<(), CliError> {
     }
     if a.train.is_none() && a.metrics.contains(&Metric::All) {
         metrics.remove(&Metric::Memorisation);
+    }
+    if metrics.remove(&Metric::Agreement) && !a.metrics.contains(&Metric::All) {
+        return Err(CliError::Usage(
+            "agreement needs the class each sample was drawn for: use `gan eval` on a conditional run"
+                .into(),
+        ));
     }
     let device = a.device.device()?;
     let samples = read_matrix(&a.samples)?;

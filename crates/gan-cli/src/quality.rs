@@ -8,8 +8,8 @@ use burn::tensor::Device;
 use clap::ValueEnum;
 use gan_data::Dataset;
 use gan_metrics::{
-    ClassScore, KidSubsets, MemorisationSummary, Prdc, Rows, class_histogram, class_score, fid,
-    kid, kid_subsets, memorisation, prdc,
+    ClassAgreement, ClassScore, KidSubsets, MemorisationSummary, Prdc, Rows, class_agreement,
+    class_histogram, class_score, fid, kid, kid_subsets, memorisation, prdc,
 };
 use serde::Serialize;
 
@@ -40,6 +40,9 @@ pub enum Metric {
     Classes,
     /// Distances to the nearest training image, samples against held-out images (pixels).
     Memorisation,
+    /// A conditional run's samples classified as the class they were drawn for (per class,
+    /// with binomial standard errors; MNIST classifier; `gan eval` only).
+    Agreement,
     /// Every metric above.
     All,
 }
@@ -48,7 +51,7 @@ pub enum Metric {
 pub fn expand(metrics: &[Metric]) -> BTreeSet<Metric> {
     if metrics.contains(&Metric::All) {
         use Metric::*;
-        return [Parzen, Fid, Kid, Prdc, Classes, Memorisation].into();
+        return [Parzen, Fid, Kid, Prdc, Classes, Memorisation, Agreement].into();
     }
     metrics.iter().copied().collect()
 }
@@ -66,6 +69,8 @@ pub struct QualityOptions {
     pub kid_subsets: Option<(usize, usize)>,
     /// Seed of the KID subsets.
     pub seed: u64,
+    /// The class each sample was drawn for (conditional generators; `Agreement` needs it).
+    pub requested: Option<Vec<usize>>,
 }
 
 /// Every number `gan metrics` and `gan eval --metrics` report (JSON keys as named here).
@@ -93,6 +98,8 @@ pub struct QualityReport {
     pub class_histogram: Option<Vec<usize>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub memorisation: Option<MemorisationSummary>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub class_agreement: Option<ClassAgreement>,
 }
 
 fn rows(what: &'static str, data: &Dataset) -> Result<Rows, CliError> {
@@ -128,6 +135,7 @@ pub fn compute(
     };
     let feature_metrics = [Metric::Fid, Metric::Kid, Metric::Prdc];
     let needs_classifier = metrics.contains(&Metric::Classes)
+        || metrics.contains(&Metric::Agreement)
         || (options.features == FeatureSpace::Mnist
             && feature_metrics.iter().any(|m| metrics.contains(m)));
     let outputs = if needs_classifier {
@@ -178,6 +186,20 @@ pub fn compute(
         )?;
         report.class_score = Some(class_score(&p, 10.min(samples.len()))?);
         report.class_histogram = Some(class_histogram(&p));
+    }
+    if let (true, Some(((_, probabilities), _))) = (metrics.contains(&Metric::Agreement), &outputs)
+    {
+        let requested = options.requested.as_deref().ok_or_else(|| {
+            CliError::Usage("agreement needs a conditional run's samples (gan eval)".into())
+        })?;
+        let classes = probabilities.len() / samples.len().max(1);
+        let p = Rows::from_f32(
+            "the class probabilities",
+            probabilities,
+            samples.len(),
+            classes,
+        )?;
+        report.class_agreement = Some(class_agreement(&p, requested)?);
     }
     if metrics.contains(&Metric::Memorisation) {
         let train = train.ok_or_else(|| {
@@ -247,6 +269,17 @@ pub fn print(report: &QualityReport, json: bool) -> Result<(), CliError> {
     }
     if let Some(h) = &report.class_histogram {
         println!("predicted classes: {h:?}");
+    }
+    if let Some(a) = &report.class_agreement {
+        println!(
+            "classified as requested: {:.2} % ± {:.2} (mean over {} classes); worst class {}: {:.2} % ± {:.2}",
+            100.0 * a.mean,
+            100.0 * a.mean_se,
+            a.per_class.len(),
+            a.worst.class,
+            100.0 * a.worst.rate,
+            100.0 * a.worst.se
+        );
     }
     if let Some(m) = &report.memorisation {
         println!(

@@ -95,6 +95,46 @@ fn dcgan_trains_conditionally_on_an_image_folder_and_samples_one_column_per_clas
     let samples = gan_data::read_npy(&npy).unwrap();
     assert_eq!((samples.len(), samples.dim()), (4, 64));
     assert!(samples.features().iter().all(|v| (0.0..=1.0).contains(v)));
+    // One grid row per class; --class draws one class from the same noise.
+    let one_class = dir.path().join("c1.npy");
+    succeeds(
+        gan()
+            .args([
+                "sample",
+                "--n",
+                "4",
+                "--cols",
+                "2",
+                "--class",
+                "1",
+                "--run-dir",
+            ])
+            .arg(&run)
+            .arg("--out")
+            .arg(&out)
+            .arg("--npy")
+            .arg(&one_class),
+    );
+    let one_class = gan_data::read_npy(&one_class).unwrap();
+    assert_eq!(
+        one_class.row(2),
+        samples.row(2),
+        "row 1 of the grid is class 1"
+    );
+    assert_eq!(one_class.row(3), samples.row(3));
+    assert_ne!(
+        one_class.row(0),
+        samples.row(0),
+        "row 0 of the grid is class 0"
+    );
+    fails_with(
+        gan()
+            .args(["sample", "--class", "2", "--run-dir"])
+            .arg(&run)
+            .arg("--out")
+            .arg(&out),
+        "classes 0..1",
+    );
     let export = dir.path().join("export");
     succeeds(
         gan()

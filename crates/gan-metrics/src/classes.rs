@@ -76,9 +76,99 @@ pub fn class_score(probabilities: &Rows, splits: usize) -> Result<ClassScore> {
 pub fn class_histogram(probabilities: &Rows) -> Vec<usize> {
     let mut counts = vec![0; probabilities.dim()];
     for i in 0..probabilities.rows() {
-        let row = probabilities.row(i);
-        let best = (0..row.len()).fold(0, |best, c| if row[c] > row[best] { c } else { best });
-        counts[best] += 1;
+        counts[most_probable(probabilities.row(i))] += 1;
     }
     counts
+}
+
+fn most_probable(row: &[f64]) -> usize {
+    (0..row.len()).fold(0, |best, c| if row[c] > row[best] { c } else { best })
+}
+
+/// One class's share of samples a classifier assigns to it, with its binomial standard error
+/// `√(p(1 − p)/n)`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ClassRate {
+    /// The requested class.
+    pub class: usize,
+    /// Samples requested of it.
+    pub samples: usize,
+    /// Share the classifier assigns to it.
+    pub rate: f64,
+    /// Binomial standard error of `rate`.
+    pub se: f64,
+}
+
+/// How often a conditional generator's samples are classified as the class they were drawn
+/// for: per class, the mean over classes (its standard error from the per-class ones, the
+/// classes being independent samples) and the worst class.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClassAgreement {
+    /// Each requested class, in order.
+    pub per_class: Vec<ClassRate>,
+    /// Mean of the per-class rates.
+    pub mean: f64,
+    /// Standard error of `mean`: `√(Σ se²) / classes`.
+    pub mean_se: f64,
+    /// The class with the lowest rate (the first on ties).
+    pub worst: ClassRate,
+}
+
+/// [`ClassAgreement`] of samples whose class probabilities are `probabilities` (one row each)
+/// and whose requested classes are `requested` (one each, below the number of columns).
+pub fn class_agreement(probabilities: &Rows, requested: &[usize]) -> Result<ClassAgreement> {
+    if requested.len() != probabilities.rows() {
+        return Err(MetricsError::Parameter {
+            name: "requested",
+            reason: format!(
+                "{} requested classes for {} samples",
+                requested.len(),
+                probabilities.rows()
+            ),
+        });
+    }
+    let classes = probabilities.dim();
+    if let Some(&c) = requested.iter().find(|&&c| c >= classes) {
+        return Err(MetricsError::Parameter {
+            name: "requested",
+            reason: format!("class {c} is not among the classifier's {classes}"),
+        });
+    }
+    let (mut asked, mut agreed) = (vec![0usize; classes], vec![0usize; classes]);
+    for (i, &c) in requested.iter().enumerate() {
+        asked[c] += 1;
+        agreed[c] += usize::from(most_probable(probabilities.row(i)) == c);
+    }
+    let per_class: Vec<ClassRate> = (0..classes)
+        .filter(|&c| asked[c] > 0)
+        .map(|c| {
+            let (n, rate) = (asked[c], agreed[c] as f64 / asked[c] as f64);
+            let se = (rate * (1.0 - rate) / n as f64).sqrt();
+            ClassRate {
+                class: c,
+                samples: n,
+                rate,
+                se,
+            }
+        })
+        .collect();
+    let worst = *per_class
+        .iter()
+        .fold(None, |w: Option<&ClassRate>, r| match w {
+            Some(w) if w.rate <= r.rate => Some(w),
+            _ => Some(r),
+        })
+        .ok_or(MetricsError::Parameter {
+            name: "requested",
+            reason: "no samples".into(),
+        })?;
+    let k = per_class.len() as f64;
+    let mean = per_class.iter().map(|r| r.rate).sum::<f64>() / k;
+    let mean_se = per_class.iter().map(|r| r.se * r.se).sum::<f64>().sqrt() / k;
+    Ok(ClassAgreement {
+        per_class,
+        mean,
+        mean_se,
+        worst,
+    })
 }

@@ -34,7 +34,9 @@ mod products;
 mod rows;
 mod stats;
 
-pub use classes::{ClassScore, class_histogram, class_score};
+pub use classes::{
+    ClassAgreement, ClassRate, ClassScore, class_agreement, class_histogram, class_score,
+};
 pub use error::{MetricsError, Result};
 pub use fid::{GaussianStats, fid, fid_from_stats};
 pub use kid::{KidSubsets, kid, kid_subsets};
