@@ -176,30 +176,24 @@ pub fn compute(
             report.k = Some(options.k);
         }
     }
-    if let (true, Some(((_, probabilities), _))) = (metrics.contains(&Metric::Classes), &outputs) {
-        let classes = probabilities.len() / samples.len().max(1);
-        let p = Rows::from_f32(
+    let probabilities = match &outputs {
+        Some(((_, p), _)) => Some(Rows::from_f32(
             "the class probabilities",
-            probabilities,
+            p,
             samples.len(),
-            classes,
-        )?;
-        report.class_score = Some(class_score(&p, 10.min(samples.len()))?);
-        report.class_histogram = Some(class_histogram(&p));
+            p.len() / samples.len().max(1),
+        )?),
+        None => None,
+    };
+    if let (true, Some(p)) = (metrics.contains(&Metric::Classes), &probabilities) {
+        report.class_score = Some(class_score(p, 10.min(samples.len()))?);
+        report.class_histogram = Some(class_histogram(p));
     }
-    if let (true, Some(((_, probabilities), _))) = (metrics.contains(&Metric::Agreement), &outputs)
-    {
+    if let (true, Some(p)) = (metrics.contains(&Metric::Agreement), &probabilities) {
         let requested = options.requested.as_deref().ok_or_else(|| {
             CliError::Usage("agreement needs a conditional run's samples (gan eval)".into())
         })?;
-        let classes = probabilities.len() / samples.len().max(1);
-        let p = Rows::from_f32(
-            "the class probabilities",
-            probabilities,
-            samples.len(),
-            classes,
-        )?;
-        report.class_agreement = Some(class_agreement(&p, requested)?);
+        report.class_agreement = Some(class_agreement(p, requested)?);
     }
     if metrics.contains(&Metric::Memorisation) {
         let train = train.ok_or_else(|| {

@@ -10,6 +10,17 @@ fn gan() -> Command {
     Command::cargo_bin("gan").unwrap()
 }
 
+/// Exit status 1 and one error line containing `needle`, not a panic.
+fn fails_with(cmd: &mut Command, needle: &str) {
+    let out = cmd.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(needle) && !stderr.contains("panicked"),
+        "{stderr}"
+    );
+}
+
 fn succeeds(cmd: &mut Command) -> String {
     let out = cmd.output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
@@ -120,47 +131,40 @@ fn the_fully_connected_preset_trains_on_cifar10_files_and_resumes() {
     }
 
     // Missing files are downloaded; a mirror that does not answer is an error naming it.
-    let out = gan()
-        .args([
-            "train",
-            "--preset",
-            "paper-cifar10-fc",
-            "--steps",
-            "1",
-            "--run-dir",
-        ])
-        .arg(root.path().join("unreachable"))
-        .env("GAN_DATA_DIR", root.path().join("empty"))
-        .env("GAN_CIFAR10_MIRROR", "http://127.0.0.1:9/cifar")
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(
-        stderr.contains("127.0.0.1:9/cifar/cifar-10-binary.tar.gz") && !stderr.contains("panicked"),
-        "{stderr}"
+    fails_with(
+        gan()
+            .args([
+                "train",
+                "--preset",
+                "paper-cifar10-fc",
+                "--steps",
+                "1",
+                "--run-dir",
+            ])
+            .arg(root.path().join("unreachable"))
+            .env("GAN_DATA_DIR", root.path().join("empty"))
+            .env("GAN_CIFAR10_MIRROR", "http://127.0.0.1:9/cifar"),
+        "127.0.0.1:9/cifar/cifar-10-binary.tar.gz",
     );
 
     // Rows of another width are refused by name, before anything is built.
     let mnist_like = root.path().join("rows.npy");
     gan_data::write_npy(&mnist_like, &vec![0.5; 200 * 784], &[200, 784]).unwrap();
-    let out = gan()
-        .args([
-            "train",
-            "--preset",
-            "paper-cifar10-fc",
-            "--steps",
-            "1",
-            "--data",
-        ])
-        .arg(&mnist_like)
-        .arg("--run-dir")
-        .arg(root.path().join("other"))
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("3,072"), "{stderr}");
+    fails_with(
+        gan()
+            .args([
+                "train",
+                "--preset",
+                "paper-cifar10-fc",
+                "--steps",
+                "1",
+                "--data",
+            ])
+            .arg(&mnist_like)
+            .arg("--run-dir")
+            .arg(root.path().join("other")),
+        "3,072",
+    );
 }
 
 #[test]
@@ -204,23 +208,21 @@ fn the_convolutional_preset_trains_on_cifar10_images_and_resumes() {
     // Flat rows are no images: refused by name.
     let rows = root.path().join("rows.npy");
     gan_data::write_npy(&rows, &vec![0.5; 200 * 3072], &[200, 3072]).unwrap();
-    let out = gan()
-        .args([
-            "train",
-            "--preset",
-            "paper-cifar10-conv",
-            "--steps",
-            "1",
-            "--data",
-        ])
-        .arg(&rows)
-        .arg("--run-dir")
-        .arg(root.path().join("flat"))
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("3 × 32 × 32"), "{stderr}");
+    fails_with(
+        gan()
+            .args([
+                "train",
+                "--preset",
+                "paper-cifar10-conv",
+                "--steps",
+                "1",
+                "--data",
+            ])
+            .arg(&rows)
+            .arg("--run-dir")
+            .arg(root.path().join("flat")),
+        "3 × 32 × 32",
+    );
 }
 
 fn read_f32_npy(path: &Path) -> (Vec<f32>, Vec<usize>) {

@@ -4,6 +4,8 @@
 //!   download that verifies SHA-256 before anything lands in place.
 //! - [`Cifar10`]: the binary batches, with optional global contrast normalisation, and a
 //!   download that checks the published size and MD5 before extracting.
+//! - [`Tfd`]: the Toronto Face Database's MATLAB file (which users bring), its five folds and
+//!   splits as pylearn2 reads them.
 //! - [`Preprocessing`]: what a run does to its data's rows (global contrast normalisation),
 //!   recorded in the run's config.
 //! - [`read_npy`] / [`write_npy`]: NumPy arrays in and out, for bringing your own data;
@@ -35,10 +37,12 @@ mod download;
 mod error;
 mod idx;
 mod images;
+mod mat;
 mod mixture2d;
 mod mnist;
 mod npy;
 mod preprocess;
+mod tfd;
 pub mod toy;
 
 pub use batch::{BatchSampler, EpochBatches, GOLDEN_GAMMA, splitmix64_finalize};
@@ -52,6 +56,7 @@ pub use download::{md5_file, sha256_file};
 pub use error::{DataError, Result};
 pub use idx::{IdxArray, IdxType, parse_idx_bytes, read_idx};
 pub use images::{read_array, read_array_with_labels, read_image_dir};
+pub use mat::{MatArray, MatValues, parse_mat, read_mat};
 pub use mixture2d::Mixture2d;
 pub use mnist::{
     DATA_DIR_ENV, DEFAULT_MNIST_MIRROR, MIRROR_ENV, MNIST_DIR_ENV, MNIST_FILES, Mnist, MnistFile,
@@ -59,3 +64,4 @@ pub use mnist::{
 };
 pub use npy::{parse_npy, read_npy, read_npy_scaled, write_npy};
 pub use preprocess::Preprocessing;
+pub use tfd::{TFD_FOLDS, Tfd, TfdSet};
