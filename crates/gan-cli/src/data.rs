@@ -95,9 +95,28 @@ pub fn training_rows(path: &Path) -> Result<Dataset, CliError> {
             Some((train, _, _)) => train,
             None => read_image_dir(path)?,
         })
+    } else if is_mat(path) {
+        Ok(read_tfd(path)?.0)
     } else {
         Ok(read_array(path)?)
     }
+}
+
+fn is_mat(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("mat"))
+}
+
+/// The Toronto Face Database as the released model trains on it: fold 0's unlabelled images,
+/// with fold 0's validation and test images for the evaluations.
+fn read_tfd(path: &Path) -> Result<(Dataset, Dataset, Dataset), CliError> {
+    let tfd = gan_data::Tfd::load(path)?;
+    let split = |set| tfd.split(set, 0);
+    Ok((
+        split(gan_data::TfdSet::Unlabeled)?,
+        split(gan_data::TfdSet::Valid)?,
+        split(gan_data::TfdSet::Test)?,
+    ))
 }
 
 /// `$GAN_DATA_DIR/cifar10` (default: under the user's cache directory), holding CIFAR-10's
@@ -152,6 +171,14 @@ pub fn training_data(
             Some((train, valid, test)) => (train, Some((valid, test))),
             None => (read_image_dir(path)?, user_eval()?),
         }
+    } else if is_mat(path) {
+        if labels.is_some() {
+            return Err(CliError::Usage(
+                "--labels goes with an array file; TFD's labels are in its .mat file".into(),
+            ));
+        }
+        let (train, valid, test) = read_tfd(path)?;
+        (train, Some((valid, test)))
     } else {
         let train = match labels {
             Some(l) => read_array_with_labels(path, l)?,

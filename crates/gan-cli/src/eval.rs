@@ -49,6 +49,11 @@ pub struct EvalArgs {
     /// Training rows (.npy or IDX) for memorisation on other data than MNIST.
     #[arg(long, requires = "test")]
     train: Option<PathBuf>,
+    /// The Toronto Face Database (`TFD_48x48.mat`): the Parzen protocol on each of its five
+    /// folds (σ on the fold's validation images), reported as the mean over folds ± its
+    /// standard error.
+    #[arg(long, conflicts_with_all = ["valid", "test", "train"])]
+    tfd: Option<PathBuf>,
     #[command(flatten)]
     device: DeviceArgs,
 }
@@ -72,6 +77,18 @@ pub fn eval(a: EvalArgs) -> Result<(), CliError> {
     let device = a.device.device()?;
     let config = read_run(&a.run_dir)?;
     let g = gan_train::load_generator(&a.run_dir, &device)?;
+    if let Some(path) = &a.tfd {
+        if metrics.iter().any(|m| *m != Metric::Parzen) {
+            return Err(CliError::Usage(
+                "--tfd measures the Parzen protocol per fold only (--metrics parzen)".into(),
+            ));
+        }
+        check_rows("--samples", a.samples, g.sample_shape().iter().product())?;
+        device.seed(a.seed);
+        let samples = generate(&g, config.train.noise, a.samples, None, &device);
+        let report = crate::tfd_eval::parzen_per_fold(path, &samples, a.test_rows, &device)?;
+        return crate::tfd_eval::print(&report, a.json);
+    }
     let (valid, test, train) = match a.valid.as_deref().zip(a.test.as_deref()) {
         Some((v, t)) => {
             let train = a.train.as_deref().map(read_matrix).transpose()?;

@@ -17,6 +17,7 @@ mod plots;
 mod quality;
 mod semi;
 mod semi_gan;
+mod tfd_eval;
 mod train;
 
 use std::path::PathBuf;
