@@ -1,6 +1,7 @@
 //! What a run directory's `config.json` holds: the players' config and the training config,
 //! and how configs written by earlier versions are read.
 
+use gan_data::Preprocessing;
 use gan_nn::{DcganConfig, MlpGanConfig, PaperConvConfig};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -43,7 +44,8 @@ impl<M: Serialize + DeserializeOwned> RunConfig<M> {
     /// with the behaviour that version had, so that old runs continue as they began: gan-core
     /// 0.1's flat layout (the paper's players beside the training fields) becomes an
     /// [`ModelConfig::Mlp`] model, a missing `generator_masks` means [`GeneratorMasks::Fresh`]
-    /// and a momentum rule without `momentum_count` means [`MomentumCount::CompletedEpochs`].
+    /// and a momentum rule without `momentum_count` means [`MomentumCount::CompletedEpochs`];
+    /// a missing `preprocessing` means none.
     pub fn from_json(text: &str) -> Result<Self> {
         let value: Value = serde_json::from_str(text)
             .map_err(|e| TrainError::Config(format!("not valid JSON: {e}")))?;
@@ -85,6 +87,9 @@ fn fill_legacy_training_fields(train: &mut Map<String, Value>) {
     train
         .entry("generator_masks")
         .or_insert_with(|| json!(GeneratorMasks::Fresh));
+    train
+        .entry("preprocessing")
+        .or_insert_with(|| json!(Preprocessing::None));
     for rule in ["d_optimizer", "g_optimizer"] {
         if let Some(Value::Object(rule)) = train.get_mut(rule)
             && rule.get("kind").and_then(Value::as_str) == Some("momentum")
