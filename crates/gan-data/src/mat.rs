@@ -183,7 +183,7 @@ impl Reader {
             return Ok(None);
         }
         let (kind, dims, b) = self.element(b)?;
-        if kind != MI_INT32 || dims.len() < 8 || dims.len() % 4 != 0 {
+        if kind != MI_INT32 || dims.len() < 8 || !dims.len().is_multiple_of(4) {
             return Err(self.bad("a matrix without its dimensions".into()));
         }
         let dims: Vec<usize> = dims
@@ -216,7 +216,7 @@ impl Reader {
             9 | 12 | 13 => 8,
             other => return Err(self.bad(format!("`{name}` is stored as type {other}"))),
         };
-        if b.len() % width != 0 {
+        if !b.len().is_multiple_of(width) {
             return Err(self.bad(format!(
                 "`{name}`: {} bytes of {width}-byte values",
                 b.len()

@@ -1,5 +1,5 @@
 //! The Toronto Face Database reader on small files in its layout, written by scipy
-//! (`fixtures/make_tfd.py`, uncompressed and compressed): MATLAB's column-major arrays come out
+//! (`fixtures/make_tfd.py`: uncompressed, compressed, and byte-swapped to big-endian): MATLAB's column-major arrays come out
 //! as row-major images, folds and splits as pylearn2's `TFD` class makes them, and damaged
 //! files are typed errors naming the file.
 
@@ -18,12 +18,16 @@ fn pixel(i: usize, r: usize, c: usize) -> f32 {
     ((i * 7 + r * 3 + c * 11) % 256) as f32 / 255.0
 }
 fn mark(i: usize, fold: usize) -> usize {
-    if i % 4 == 0 { 0 } else { 1 + (i + fold) % 3 }
+    if i.is_multiple_of(4) {
+        0
+    } else {
+        1 + (i + fold) % 3
+    }
 }
 
 #[test]
 fn images_folds_and_labels_read_as_pylearn2_reads_them() {
-    for name in ["tfd_small.mat", "tfd_small_z.mat"] {
+    for name in ["tfd_small.mat", "tfd_small_z.mat", "tfd_small_be.mat"] {
         let tfd = Tfd::load(&fixture(name)).unwrap();
         assert_eq!((tfd.len(), tfd.side()), (20, 4), "{name}");
         for fold in 0..TFD_FOLDS {

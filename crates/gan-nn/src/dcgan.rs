@@ -2,8 +2,11 @@
 //! of 4: the generator projects `z` to `side/4 × side/4` maps and doubles them twice with
 //! transposed convolutions (batch norm and ReLU between); the discriminator halves the image
 //! twice with strided convolutions (LeakyReLU 0.2, batch norm after the first) and ends in a
-//! linear logit. A condition, where there is one, is concatenated to `z` and to the
-//! discriminator's flattened features.
+//! linear logit. A condition, where there is one, is concatenated to `z`, and enters the
+//! discriminator as a projection (Miyato & Koyama 2018): the logit gains `⟨E c, φ(x)⟩`, the
+//! flattened features `φ(x)` against a learned embedding of the class. (Concatenating `c` to
+//! `φ(x)` before a linear logit, as gan-core 0.1 did, only adds a per-class constant: D then
+//! cannot tell a digit drawn for the wrong class, and G learns to ignore its class.)
 
 use burn::config::Config;
 use burn::module::Module;
@@ -63,13 +66,16 @@ impl DcganGenerator {
     }
 }
 
-/// The discriminator: `x` → /2 (LeakyReLU) → /2 (BN, LeakyReLU) → flatten (‖ c) → linear logit.
+/// The discriminator: `x` → /2 (LeakyReLU) → /2 (BN, LeakyReLU) → flatten `φ(x)` → linear
+/// logit, plus `⟨E c, φ(x)⟩` for a condition `c`.
 #[derive(Module, Debug)]
 pub struct DcganDiscriminator {
     down1: Conv2d,
     down2: Conv2d,
     norm2: BatchNorm,
     logit: Linear,
+    /// `E`: the class embedding of the projection (conditional discriminators only).
+    embed: Option<Linear>,
     condition_dim: usize,
 }
 
@@ -135,9 +141,15 @@ impl DcganConfig {
             down1: self.conv(c, b / 2, device),
             down2: self.conv(b / 2, b, device),
             norm2: BatchNormConfig::new(b).init(device),
-            logit: LinearConfig::new(b * h / 4 * w / 4 + self.condition_dim, 1)
+            logit: LinearConfig::new(b * h / 4 * w / 4, 1)
                 .with_initializer(self.init.clone())
                 .init(device),
+            embed: (self.condition_dim > 0).then(|| {
+                LinearConfig::new(self.condition_dim, b * h / 4 * w / 4)
+                    .with_bias(false)
+                    .with_initializer(self.init.clone())
+                    .init(device)
+            }),
             condition_dim: self.condition_dim,
         })
     }
@@ -184,9 +196,17 @@ impl GanGenerator<4> for DcganGenerator {
 impl DcganDiscriminator {
     fn run(&self, x: Tensor<4>, condition: Option<Tensor<2>>) -> Tensor<2> {
         let x = leaky_relu(self.down1.forward(x), 0.2);
-        let x = leaky_relu(self.norm2.forward(self.down2.forward(x)), 0.2);
-        self.logit
-            .forward(with_condition(x.flatten(1, 3), condition))
+        let features: Tensor<2> =
+            leaky_relu(self.norm2.forward(self.down2.forward(x)), 0.2).flatten(1, 3);
+        let logit = self.logit.forward(features.clone());
+        match (&self.embed, condition) {
+            (Some(embed), Some(c)) => logit + (features * embed.forward(c)).sum_dim(1),
+            (None, None) => logit,
+            _ => panic!(
+                "the discriminator's condition_dim is {}: give a condition exactly when it is positive",
+                self.condition_dim
+            ),
+        }
     }
 }
 

@@ -25,6 +25,7 @@ mod bn_generator;
 mod class_discriminator;
 mod classifier;
 mod dcgan;
+mod deconv;
 mod discriminator;
 mod dropout;
 mod encoder;
@@ -45,6 +46,7 @@ pub use class_discriminator::{
 };
 pub use classifier::{ImageClassifier, ImageClassifierConfig};
 pub use dcgan::{DcganConfig, DcganDiscriminator, DcganGenerator};
+pub use deconv::{DeconvGenerator, DeconvGeneratorConfig};
 pub use discriminator::{Discriminator, DiscriminatorConfig, DropoutMasks, MaxoutLayerConfig};
 pub use dropout::{InputDropout, InputDropoutConfig};
 pub use encoder::{Encoder, EncoderConfig};
@@ -56,8 +58,7 @@ pub use maxout_conv::{MaxoutConv, MaxoutConvConfig};
 pub use mlp::MlpGanConfig;
 pub use noise::Noise;
 pub use paper_conv::{
-    ConvMaxoutDiscriminator, ConvMaxoutDiscriminatorConfig, DeconvGenerator, DeconvGeneratorConfig,
-    MaxoutConvLayerConfig, PaperConvConfig,
+    ConvMaxoutDiscriminator, ConvMaxoutDiscriminatorConfig, MaxoutConvLayerConfig, PaperConvConfig,
 };
 pub use players::{GanDiscriminator, GanGenerator, SharedLogits, cat_conditions};
 pub use weight_norm::{WeightNormLinear, WeightNormLinearConfig};

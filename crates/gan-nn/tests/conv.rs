@@ -208,3 +208,34 @@ fn the_released_pair_has_the_released_sizes_and_bad_configs_are_errors() {
     bad.generator.stride = 2;
     assert!(bad.validate().is_err(), "draws 23 × 23 images");
 }
+
+/// A conditional DCGAN discriminator must be able to tell an image drawn for the wrong class:
+/// how much the logit changes between two classes has to depend on the image. (With the
+/// class concatenated before a linear logit, as before the projection, the change is one
+/// constant for every image.)
+#[test]
+fn the_conditional_dcgan_discriminator_weighs_the_class_against_the_image() {
+    on_each_device(|device| {
+        let d = DcganConfig::new([1, 8, 8])
+            .with_noise_dim(4)
+            .with_base_channels(8)
+            .with_condition_dim(2)
+            .init_discriminator(device)
+            .unwrap();
+        let class = |c: usize| {
+            let one_hot: Vec<f32> = (0..4).map(|i| if i % 2 == c { 1.0 } else { 0.0 }).collect();
+            Tensor::<2>::from_data(TensorData::new(one_hot, [2, 2]), device)
+        };
+        let x = Tensor::<4>::from_data(TensorData::new(wave(2 * 64, 7), [2, 1, 8, 8]), device);
+        let (a, b) = (
+            values(d.logits(x.clone(), Some(class(0)))),
+            values(d.logits(x, Some(class(1)))),
+        );
+        let (first, second) = (a[0] - b[0], a[1] - b[1]);
+        // Relative to their size: the initial weights are small, so are both changes.
+        assert!(
+            (first - second).abs() > 1e-2 * (first.abs() + second.abs()),
+            "the class shifts both images' logits alike: {first} and {second}"
+        );
+    });
+}
