@@ -4,29 +4,8 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
-
-fn gan() -> Command {
-    Command::cargo_bin("gan").unwrap()
-}
-
-/// Exit status 1 and one error line containing `needle`, not a panic.
-fn fails_with(cmd: &mut Command, needle: &str) {
-    let out = cmd.output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(
-        stderr.contains(needle) && !stderr.contains("panicked"),
-        "{stderr}"
-    );
-}
-
-fn succeeds(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
-    assert!(out.status.success(), "{stderr}");
-    stderr
-}
+mod common;
+use common::{fails_with, gan, succeeds};
 
 /// Five training batches of 26 records (130: one batch of the convolutional preset's 128) and a test batch of 10: a label byte, then 3,072 pixel
 /// bytes (red, green and blue planes of 32 × 32), varied per record.
@@ -96,7 +75,7 @@ fn the_fully_connected_preset_trains_on_cifar10_files_and_resumes() {
         (g["d_output"].as_u64(), g["hidden"][1]["width"].as_u64()),
         (Some(3072), Some(8000))
     );
-    let stderr = succeeds(train("2").arg("--resume"));
+    let stderr = String::from_utf8_lossy(&succeeds(train("2").arg("--resume")).stderr).to_string();
     assert!(stderr.contains("resumed"), "{stderr}");
 
     // Figure 2's layout: samples, then the nearest training image, each shown as pylearn2
@@ -130,21 +109,27 @@ fn the_fully_connected_preset_trains_on_cifar10_files_and_resumes() {
         );
     }
 
-    // Missing files are downloaded; a mirror that does not answer is an error naming it.
-    fails_with(
-        gan()
-            .args([
-                "train",
-                "--preset",
-                "paper-cifar10-fc",
-                "--steps",
-                "1",
-                "--run-dir",
-            ])
-            .arg(root.path().join("unreachable"))
-            .env("GAN_DATA_DIR", root.path().join("empty"))
-            .env("GAN_CIFAR10_MIRROR", "http://127.0.0.1:9/cifar"),
-        "127.0.0.1:9/cifar/cifar-10-binary.tar.gz",
+    // Missing files are downloaded (one line says so); a mirror that does not answer is an
+    // error naming it.
+    let out = gan()
+        .args([
+            "train",
+            "--preset",
+            "paper-cifar10-fc",
+            "--steps",
+            "1",
+            "--run-dir",
+        ])
+        .arg(root.path().join("unreachable"))
+        .env("GAN_DATA_DIR", root.path().join("empty"))
+        .env("GAN_CIFAR10_MIRROR", "http://127.0.0.1:9/cifar")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("127.0.0.1:9/cifar/cifar-10-binary.tar.gz") && !stderr.contains("panicked"),
+        "{stderr}"
     );
 
     // Rows of another width are refused by name, before anything is built.
@@ -189,7 +174,7 @@ fn the_convolutional_preset_trains_on_cifar10_images_and_resumes() {
     assert_eq!(config["train"]["batch_size"], 128);
     assert_eq!(config["train"]["g_optimizer"]["learning_rate"], 0.004);
     assert_eq!(config["train"]["preprocessing"]["scale"], 55.0);
-    let stderr = succeeds(train("2").arg("--resume"));
+    let stderr = String::from_utf8_lossy(&succeeds(train("2").arg("--resume")).stderr).to_string();
     assert!(stderr.contains("resumed"), "{stderr}");
     let samples = root.path().join("samples.npy");
     succeeds(

@@ -3,11 +3,8 @@
 
 use std::path::PathBuf;
 
-use assert_cmd::Command;
-
-fn gan() -> Command {
-    Command::cargo_bin("gan").unwrap()
-}
+mod common;
+use common::{fails_with, gan, succeeds};
 
 fn fixture() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../gan-data/tests/fixtures/tfd_small.mat")
@@ -29,32 +26,22 @@ fn trains_on_fold_0_unlabelled_images_and_evaluates_every_fold() {
     let config_path = dir.path().join("config.json");
     std::fs::write(&config_path, config.to_json().unwrap()).unwrap();
     let run = dir.path().join("run");
-    let out = gan()
-        .args(["train", "--steps", "2", "--config"])
-        .arg(&config_path)
-        .arg("--data")
-        .arg(fixture())
-        .arg("--run-dir")
-        .arg(&run)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    succeeds(
+        gan()
+            .args(["train", "--steps", "2", "--config"])
+            .arg(&config_path)
+            .arg("--data")
+            .arg(fixture())
+            .arg("--run-dir")
+            .arg(&run),
     );
 
-    let out = gan()
-        .args(["eval", "--samples", "50", "--json", "--run-dir"])
-        .arg(&run)
-        .arg("--tfd")
-        .arg(fixture())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = succeeds(
+        gan()
+            .args(["eval", "--samples", "50", "--json", "--run-dir"])
+            .arg(&run)
+            .arg("--tfd")
+            .arg(fixture()),
     );
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let folds = report["folds"].as_array().unwrap();
@@ -75,27 +62,24 @@ fn trains_on_fold_0_unlabelled_images_and_evaluates_every_fold() {
     // batch of 6.
     config.train.batch_size = 6;
     std::fs::write(&config_path, config.to_json().unwrap()).unwrap();
-    let out = gan()
-        .args(["train", "--steps", "1", "--config"])
-        .arg(&config_path)
-        .arg("--data")
-        .arg(fixture())
-        .arg("--run-dir")
-        .arg(dir.path().join("six"))
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("5 training rows"), "{stderr}");
+    fails_with(
+        gan()
+            .args(["train", "--steps", "1", "--config"])
+            .arg(&config_path)
+            .arg("--data")
+            .arg(fixture())
+            .arg("--run-dir")
+            .arg(dir.path().join("six")),
+        "5 training rows",
+    );
 
     // Only Parzen is measured per fold.
-    let out = gan()
-        .args(["eval", "--metrics", "fid", "--run-dir"])
-        .arg(&run)
-        .arg("--tfd")
-        .arg(fixture())
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("per fold"), "{stderr}");
+    fails_with(
+        gan()
+            .args(["eval", "--metrics", "fid", "--run-dir"])
+            .arg(&run)
+            .arg("--tfd")
+            .arg(fixture()),
+        "per fold",
+    );
 }
