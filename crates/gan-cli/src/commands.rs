@@ -130,7 +130,7 @@ pub fn sample(a: SampleArgs) -> Result<(), CliError> {
     }
     let device = a.device.device()?;
     let config = read_run(&a.run_dir)?;
-    let g = gan_train::load_generator(&a.run_dir, &device)?;
+    let g = crate::inputs::load_sampler(&a.run_dir, &device)?;
     let shape = g.sample_shape();
     let d: usize = shape.iter().product();
     check_rows("--n", a.n, d)?;
@@ -223,7 +223,7 @@ pub fn interpolate(a: InterpolateArgs) -> Result<(), CliError> {
         );
     }
     let config = read_run(&a.run_dir)?;
-    let g = gan_train::load_generator(&a.run_dir, &device)?;
+    let g = crate::inputs::load_sampler(&a.run_dir, &device)?;
     let shape = g.sample_shape();
     let d: usize = shape.iter().product();
     let n = a.rows.saturating_mul(a.steps);

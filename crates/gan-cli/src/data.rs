@@ -88,17 +88,41 @@ fn read_split_dir(path: &Path) -> Result<Option<(Dataset, Dataset, Dataset)>, Cl
 }
 
 /// The training rows at `path`, as `--data` reads them: a CIFAR-10 or MNIST directory (its
-/// training split), a directory of images, or an IDX or NPY file.
+/// training split), a directory of images, TFD, or an IDX or NPY file.
 pub fn training_rows(path: &Path) -> Result<Dataset, CliError> {
+    Ok(read_data(path, None)?.0)
+}
+
+/// The data at `path` (with `labels` for an array file), and its own evaluation sets where it
+/// has them (MNIST, CIFAR-10, TFD).
+fn read_data(
+    path: &Path,
+    labels: Option<&Path>,
+) -> Result<(Dataset, Option<(Dataset, Dataset)>), CliError> {
     if path.is_dir() {
+        if labels.is_some() {
+            return Err(CliError::Usage(
+                "--labels goes with an array file; a directory's labels are its class subdirectories".into(),
+            ));
+        }
         Ok(match read_split_dir(path)? {
-            Some((train, _, _)) => train,
-            None => read_image_dir(path)?,
+            Some((train, valid, test)) => (train, Some((valid, test))),
+            None => (read_image_dir(path)?, None),
         })
     } else if is_mat(path) {
-        Ok(read_tfd(path)?.0)
+        if labels.is_some() {
+            return Err(CliError::Usage(
+                "--labels goes with an array file; TFD's labels are in its .mat file".into(),
+            ));
+        }
+        let (train, valid, test) = read_tfd(path)?;
+        Ok((train, Some((valid, test))))
     } else {
-        Ok(read_array(path)?)
+        let train = match labels {
+            Some(l) => read_array_with_labels(path, l)?,
+            None => read_array(path)?,
+        };
+        Ok((train, None))
     }
 }
 
@@ -161,30 +185,9 @@ pub fn training_data(
             .map(|(v, t)| Ok((read_array(v)?, read_array(t)?)))
             .transpose()
     };
-    let (train, eval) = if path.is_dir() {
-        if labels.is_some() {
-            return Err(CliError::Usage(
-                "--labels goes with an array file; a directory's labels are its class subdirectories".into(),
-            ));
-        }
-        match read_split_dir(path)? {
-            Some((train, valid, test)) => (train, Some((valid, test))),
-            None => (read_image_dir(path)?, user_eval()?),
-        }
-    } else if is_mat(path) {
-        if labels.is_some() {
-            return Err(CliError::Usage(
-                "--labels goes with an array file; TFD's labels are in its .mat file".into(),
-            ));
-        }
-        let (train, valid, test) = read_tfd(path)?;
-        (train, Some((valid, test)))
-    } else {
-        let train = match labels {
-            Some(l) => read_array_with_labels(path, l)?,
-            None => read_array(path)?,
-        };
-        (train, user_eval()?)
+    let (train, eval) = match read_data(path, labels)? {
+        (train, Some(eval)) => (train, Some(eval)),
+        (train, None) => (train, user_eval()?),
     };
     if eval.is_none() && with_holdout {
         let (train, valid, test) = holdout(&train)?;

@@ -76,16 +76,17 @@ pub fn eval(a: EvalArgs) -> Result<(), CliError> {
     let mut metrics = quality::expand(&a.metrics);
     let device = a.device.device()?;
     let config = read_run(&a.run_dir)?;
-    let g = gan_train::load_generator(&a.run_dir, &device)?;
+    let g = crate::inputs::load_sampler(&a.run_dir, &device)?;
+    check_rows("--samples", a.samples, g.sample_shape().iter().product())?;
+    device.seed(a.seed);
+    let condition = cycled_classes(a.samples, g.condition_dim(), &device);
+    let samples = generate(&g, config.train.noise, a.samples, condition, &device);
     if let Some(path) = &a.tfd {
         if metrics.iter().any(|m| *m != Metric::Parzen) {
             return Err(CliError::Usage(
                 "--tfd measures the Parzen protocol per fold only (--metrics parzen)".into(),
             ));
         }
-        check_rows("--samples", a.samples, g.sample_shape().iter().product())?;
-        device.seed(a.seed);
-        let samples = generate(&g, config.train.noise, a.samples, None, &device);
         let report = crate::tfd_eval::parzen_per_fold(path, &samples, a.test_rows, &device)?;
         return crate::tfd_eval::print(&report, a.json);
     }
@@ -106,10 +107,6 @@ pub fn eval(a: EvalArgs) -> Result<(), CliError> {
     let prep = config.train.preprocessing;
     let (valid, test) = (prep.apply(valid)?, prep.apply(test)?);
     let train = train.map(|t| prep.apply(t)).transpose()?;
-    check_rows("--samples", a.samples, g.sample_shape().iter().product())?;
-    device.seed(a.seed);
-    let condition = cycled_classes(a.samples, g.condition_dim(), &device);
-    let samples = generate(&g, config.train.noise, a.samples, condition, &device);
     let test = test.head(a.test_rows);
     let parzen = if metrics.remove(&Metric::Parzen) {
         let report = ParzenEvaluator::new(ParzenConfig {

@@ -146,7 +146,7 @@ fn append_line(path: &Path, line: &str) -> Result<(), CliError> {
 }
 
 /// `n` samples of the trainer's generator as flat rows; a conditional generator's cycle
-/// through the classes (`i mod classes`).
+/// through the classes (`i mod classes`), an inpainting one's complete training rows.
 fn sample_rows<G, Dm, const D: usize>(
     trainer: &Trainer<G, Dm, D>,
     n: usize,
@@ -160,9 +160,13 @@ where
     let parts = (0..n).step_by(1000).map(|start| {
         let len = 1000.min(n - start);
         let condition = trainer
-            .classes()
-            .and_then(|k| cycled_classes(start + len, k, device))
-            .map(|c| c.narrow(0, start, len));
+            .inpainting_conditions(start, len, device)
+            .or_else(|| {
+                trainer
+                    .classes()
+                    .and_then(|k| cycled_classes(start + len, k, device))
+                    .map(|c| c.narrow(0, start, len))
+            });
         let z = trainer.config().noise.sample(len, g.noise_dim(), device);
         g.generate(z, condition).reshape([len as i32, -1])
     });

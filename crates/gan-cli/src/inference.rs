@@ -10,8 +10,8 @@ use clap::Args;
 use gan_nn::EncoderConfig;
 use gan_train::{
     BuiltinGenerator, InferenceManifest, InferenceTraining, Refinement, generator_fingerprint,
-    load_encoder, load_generator, mean_sd, nearest_sample_errors, refine_codes, row_errors,
-    save_encoder, train_encoder,
+    load_encoder, mean_sd, nearest_sample_errors, refine_codes, row_errors, save_encoder,
+    train_encoder,
 };
 use serde::Serialize;
 
@@ -32,6 +32,10 @@ macro_rules! with_module {
                 $body
             }
             BuiltinGenerator::PaperConv(boxed) => {
+                let $g = boxed.as_ref();
+                $body
+            }
+            BuiltinGenerator::Inpaint(boxed) => {
                 let $g = boxed.as_ref();
                 $body
             }
@@ -76,7 +80,12 @@ pub struct TrainInferenceArgs {
 pub fn train_inference(a: TrainInferenceArgs) -> Result<(), CliError> {
     let device = a.device.device()?;
     let noise = read_run(&a.run_dir)?.train.noise;
-    let generator = load_generator(&a.run_dir, &device)?;
+    let generator = crate::inputs::load_sampler(&a.run_dir, &device)?;
+    if generator.condition_dim() > 0 {
+        return Err(CliError::Usage(
+            "learned inference inverts unconditional generators; this one is conditional".into(),
+        ));
+    }
     let d_input = generator.sample_shape().iter().product();
     let encoder = EncoderConfig::new(d_input, generator.noise_dim()).with_hidden(a.hidden);
     let training = InferenceTraining {
@@ -203,7 +212,7 @@ pub struct Inverter {
 
 impl Inverter {
     pub fn load(run_dir: &Path, device: &Device) -> Result<Self, CliError> {
-        let generator = load_generator(run_dir, device)?;
+        let generator = crate::inputs::load_sampler(run_dir, device)?;
         let (encoder, manifest) = with_module!(&generator, g => load_encoder(run_dir, g, device))?;
         Ok(Self {
             generator,

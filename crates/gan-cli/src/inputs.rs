@@ -13,6 +13,18 @@ pub fn read_run(run_dir: &Path) -> Result<gan_train::RunConfig, CliError> {
     Ok(gan_train::read_run_config(run_dir)?)
 }
 
+/// The generator of a run or export, for commands that sample from noise: an inpainting
+/// generator, which completes images instead, is refused.
+pub fn load_sampler(run_dir: &Path, device: &Device) -> Result<BuiltinGenerator, CliError> {
+    match gan_train::load_generator(run_dir, device)? {
+        BuiltinGenerator::Inpaint(_) => Err(CliError::Usage(format!(
+            "{} is an inpainting model: it completes images rather than sampling (use `gan inpaint`)",
+            run_dir.display()
+        ))),
+        g => Ok(g),
+    }
+}
+
 /// A matrix from a `.npy` file (f32/f64/u8, u8 scaled to [0, 1]) or an IDX file (`.gz` or raw,
 /// u8 scaled to [0, 1]); commands that need flat rows read each item flattened.
 pub fn read_matrix(path: &Path) -> Result<Dataset, CliError> {

@@ -197,7 +197,7 @@ pub struct GenerateArgs {
 /// G(z) for given codes: deterministic, the way to compare implementations sample for sample.
 pub fn generate(a: GenerateArgs) -> Result<(), CliError> {
     let device = a.device.device()?;
-    let g = gan_train::load_generator(&a.run_dir, &device)?;
+    let g = crate::inputs::load_sampler(&a.run_dir, &device)?;
     if g.condition_dim() > 0 {
         return Err(CliError::Usage(
             "this generator is conditional; generate takes unconditional generators".into(),

@@ -10,6 +10,7 @@ mod eval;
 mod hooks;
 mod images;
 mod inference;
+mod inpaint;
 mod inputs;
 mod interop;
 mod metrics;
@@ -80,6 +81,9 @@ enum Command {
     Modes(metrics::ModesArgs),
     /// Train the MNIST classifier whose features `metrics` and `eval --metrics` compare.
     Classifier(classifier::ClassifierArgs),
+    /// Complete images whose top, bottom, left or right half is missing with an inpainting
+    /// run's generator (future work 3); --evaluate measures it on MNIST.
+    Inpaint(inpaint::InpaintArgs),
 }
 
 /// Options shared by every command that computes.
@@ -117,6 +121,7 @@ fn main() -> ExitCode {
         Command::Metrics(a) => metrics::metrics(a),
         Command::Modes(a) => metrics::modes(a),
         Command::Classifier(a) => classifier::classifier(a),
+        Command::Inpaint(a) => inpaint::inpaint_command(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -15,6 +15,8 @@
 //!   convolutional CIFAR-10 pair ([`DeconvGenerator`], [`ConvMaxoutDiscriminator`] of
 //!   [`MaxoutConv`] layers).
 //! - [`ImageClassifier`]: a LeNet-style classifier, the feature network of the MNIST metrics.
+//! - [`InpaintGenerator`], [`InpaintDiscriminator`]: a pair conditioned on the known half of
+//!   an image ([`Half`]), for inpainting `p(x_S | x_S')` (future work 3).
 //! - [`Encoder`]: the inference network `z ← x` of the paper's future work 2.
 //! - [`FeatureExtractor`]: a frozen discriminator or encoder as a feature map for classifiers
 //!   trained on few labels (future work 4).
@@ -32,6 +34,7 @@ mod encoder;
 mod error;
 mod features;
 mod generator;
+mod inpaint;
 mod maxout;
 mod maxout_conv;
 mod mlp;
@@ -53,6 +56,7 @@ pub use encoder::{Encoder, EncoderConfig};
 pub use error::NnError;
 pub use features::FeatureExtractor;
 pub use generator::{Generator, GeneratorConfig, HiddenLayerConfig};
+pub use inpaint::{Half, InpaintConfig, InpaintDiscriminator, InpaintGenerator, inpaint_condition};
 pub use maxout::{Maxout, MaxoutConfig};
 pub use maxout_conv::{MaxoutConv, MaxoutConvConfig};
 pub use mlp::MlpGanConfig;

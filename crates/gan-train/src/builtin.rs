@@ -10,7 +10,7 @@ use burn::tensor::{Device, Tensor};
 use gan_data::Dataset;
 use gan_nn::{
     ActivationConfig, ConvMaxoutDiscriminator, DcganConfig, DcganDiscriminator, DcganGenerator,
-    DeconvGenerator, Discriminator, GanGenerator, Generator, MlpGanConfig,
+    DeconvGenerator, Discriminator, GanGenerator, Generator, InpaintGenerator, MlpGanConfig,
 };
 
 use crate::config::{OptimizerConfig, TrainConfig};
@@ -51,12 +51,7 @@ pub fn mlp_players(
     } else {
         None
     };
-    let device = if device.is_autodiff() {
-        device.clone()
-    } else {
-        device.clone().autodiff()
-    };
-    device.seed(seed);
+    let device = seeded_autodiff(device, seed);
     Ok(model.init(&device, marginals.as_deref())?)
 }
 
@@ -117,19 +112,7 @@ impl RunConfig {
                 )));
             }
         };
-        let (lo, hi) = data
-            .features()
-            .iter()
-            .fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &v| {
-                (a.min(v), b.max(v))
-            });
-        let output = if lo >= 0.0 && hi <= 1.0 {
-            ActivationConfig::Sigmoid
-        } else if lo >= -1.0 && hi <= 1.0 {
-            ActivationConfig::Tanh
-        } else {
-            ActivationConfig::Identity
-        };
+        let output = output_activation_for(data);
         let condition_dim = match (conditional, data.num_classes()) {
             (false, _) => 0,
             (true, Some(classes)) => classes,
@@ -169,6 +152,36 @@ impl DcganTrainer {
     }
 }
 
+/// The output activation for images in the data's range: sigmoid for `[0, 1]`, tanh for
+/// `[−1, 1]`, linear otherwise.
+pub(crate) fn output_activation_for(data: &Dataset) -> ActivationConfig {
+    let (lo, hi) = data
+        .features()
+        .iter()
+        .fold((f32::INFINITY, f32::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
+    if lo >= 0.0 && hi <= 1.0 {
+        ActivationConfig::Sigmoid
+    } else if lo >= -1.0 && hi <= 1.0 {
+        ActivationConfig::Tanh
+    } else {
+        ActivationConfig::Identity
+    }
+}
+
+/// The autodiff form of `device` (itself when it is one), seeded: players built on it start
+/// from `seed`.
+pub(crate) fn seeded_autodiff(device: &Device, seed: u64) -> Device {
+    let device = if device.is_autodiff() {
+        device.clone()
+    } else {
+        device.clone().autodiff()
+    };
+    device.seed(seed);
+    device
+}
+
 /// The trainer of the paper's convolutional CIFAR-10 pair.
 pub type PaperConvTrainer = Trainer<DeconvGenerator, ConvMaxoutDiscriminator, 4>;
 
@@ -181,8 +194,7 @@ impl PaperConvTrainer {
                 "the run's players are not the paper's convolutional pair".into(),
             ));
         };
-        let device = device.clone().autodiff();
-        device.seed(config.train.seed);
+        let device = seeded_autodiff(device, config.train.seed);
         let (g, d) = model.init(&device)?;
         Trainer::new(config.train.clone(), g, d, data, &device)
     }
@@ -198,7 +210,7 @@ impl PaperConvTrainer {
 }
 
 /// A trainer built by `build` from `run_dir`'s config, continued from its newest checkpoint.
-fn resume_builtin<G, Dm, const D: usize>(
+pub(crate) fn resume_builtin<G, Dm, const D: usize>(
     run_dir: &Path,
     data: Dataset,
     device: &Device,
@@ -224,12 +236,7 @@ fn dcgan_players(
             "the run's players are not the DCGAN pair".into(),
         ));
     };
-    let device = if device.is_autodiff() {
-        device.clone()
-    } else {
-        device.clone().autodiff()
-    };
-    device.seed(seed);
+    let device = seeded_autodiff(device, seed);
     Ok(model.init(&device)?)
 }
 
@@ -242,6 +249,9 @@ pub enum BuiltinGenerator {
     Dcgan(Box<DcganGenerator>),
     /// The paper's convolutional CIFAR-10 generator.
     PaperConv(Box<DeconvGenerator>),
+    /// An inpainting generator: it completes images ([`crate::inpaint`]) rather than
+    /// sampling from noise alone.
+    Inpaint(Box<InpaintGenerator>),
 }
 
 impl BuiltinGenerator {
@@ -251,6 +261,7 @@ impl BuiltinGenerator {
             Self::Mlp(g) => g.d_noise(),
             Self::Dcgan(g) => g.noise_dim(),
             Self::PaperConv(g) => g.noise_dim(),
+            Self::Inpaint(g) => g.noise_dim(),
         }
     }
 
@@ -260,15 +271,18 @@ impl BuiltinGenerator {
             Self::Mlp(_) => 0,
             Self::Dcgan(g) => GanGenerator::condition_dim(g.as_ref()),
             Self::PaperConv(_) => 0,
+            Self::Inpaint(g) => GanGenerator::condition_dim(g.as_ref()),
         }
     }
 
-    /// Samples for `noise` (and a condition), each flattened to one row `[n, features]`.
+    /// Samples for `noise` (and a condition), each flattened to one row `[n, features]`. (An
+    /// inpainting generator's condition is the known half: see [`crate::inpaint`].)
     pub fn generate_rows(&self, noise: Tensor<2>, condition: Option<Tensor<2>>) -> Tensor<2> {
         match self {
             Self::Mlp(g) => g.generate(noise, condition),
             Self::Dcgan(g) => g.generate(noise, condition).flatten(1, 3),
             Self::PaperConv(g) => g.generate(noise, condition).flatten(1, 3),
+            Self::Inpaint(g) => g.generate(noise, condition).flatten(1, 3),
         }
     }
 
@@ -278,6 +292,7 @@ impl BuiltinGenerator {
             Self::Mlp(g) => vec![g.d_output()],
             Self::Dcgan(g) => g.image_shape().to_vec(),
             Self::PaperConv(g) => g.image_shape().to_vec(),
+            Self::Inpaint(g) => g.image_shape().to_vec(),
         }
     }
 
@@ -287,6 +302,7 @@ impl BuiltinGenerator {
             Self::Mlp(g) => Self::Mlp(g.valid()),
             Self::Dcgan(g) => Self::Dcgan(Box::new(g.as_ref().valid())),
             Self::PaperConv(g) => Self::PaperConv(Box::new(g.as_ref().valid())),
+            Self::Inpaint(g) => Self::Inpaint(Box::new(g.as_ref().valid())),
         }
     }
 }
@@ -305,6 +321,10 @@ pub fn load_generator(run_dir: &Path, device: &Device) -> Result<BuiltinGenerato
         ModelConfig::PaperConv(model) => BuiltinGenerator::PaperConv(Box::new(
             load_generator_into(run_dir, model.generator.init(device)?)?,
         )),
+        ModelConfig::Inpaint(model) => BuiltinGenerator::Inpaint(Box::new(load_generator_into(
+            run_dir,
+            model.init_generator(device)?,
+        )?)),
     })
 }
 
@@ -326,6 +346,9 @@ pub fn export_generator(
         ModelConfig::PaperConv(model) => {
             export_generator_module(run_dir, out_dir, precision, model.generator.init(device)?)
         }
+        ModelConfig::Inpaint(model) => {
+            export_generator_module(run_dir, out_dir, precision, model.init_generator(device)?)
+        }
     }
 }
 
@@ -338,9 +361,11 @@ pub fn load_mlp_discriminator(run_dir: &Path, device: &Device) -> Result<Discrim
         ModelConfig::Mlp(model) => {
             load_discriminator_into(run_dir, model.discriminator.init(device)?)
         }
-        ModelConfig::Dcgan(_) | ModelConfig::PaperConv(_) => Err(TrainError::Config(format!(
-            "{}: a convolutional discriminator is not offered as a feature map; use an MLP run",
-            run_dir.display()
-        ))),
+        ModelConfig::Dcgan(_) | ModelConfig::PaperConv(_) | ModelConfig::Inpaint(_) => {
+            Err(TrainError::Config(format!(
+                "{}: a convolutional discriminator is not offered as a feature map; use an MLP run",
+                run_dir.display()
+            )))
+        }
     }
 }

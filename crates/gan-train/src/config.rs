@@ -5,6 +5,7 @@ use gan_objective::GeneratorLoss;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, TrainError};
+use crate::inpainting::InpaintingConfig;
 
 /// How discriminator and generator updates interleave.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -286,6 +287,10 @@ pub struct TrainConfig {
     /// and before evaluation (the command line applies it to the evaluation sets).
     #[config(default = "Preprocessing::None")]
     pub preprocessing: Preprocessing,
+    /// An inpainting run: the players' condition is each real image's known half
+    /// ([`InpaintingConfig`]) instead of its label.
+    #[config(default = "None")]
+    pub inpainting: Option<InpaintingConfig>,
 }
 
 impl TrainConfig {
@@ -305,6 +310,9 @@ impl TrainConfig {
     /// Checks the whole configuration.
     pub fn validate(&self) -> Result<()> {
         self.preprocessing.validate()?;
+        if let Some(inpainting) = &self.inpainting {
+            inpainting.validate()?;
+        }
         if self.batch_size == 0 {
             return Err(TrainError::Config("batch_size must be at least 1".into()));
         }

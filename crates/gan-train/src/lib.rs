@@ -25,11 +25,13 @@ mod average;
 mod builtin;
 mod checkpoint;
 mod classifier;
+mod completion;
 mod config;
 mod error;
 mod export;
 mod hooks;
 mod inference;
+mod inpainting;
 mod metrics;
 mod optim;
 mod presets;
@@ -57,6 +59,7 @@ pub use classifier::{
     CLASSIFIER_FILE, CLASSIFIER_MANIFEST, ClassifierManifest, ClassifierTraining,
     classifier_accuracy, classifier_outputs, load_classifier, save_classifier, train_classifier,
 };
+pub use completion::{inpaint, nearest_fill, zero_fill};
 pub use config::{
     CheckpointConfig, GeneratorMasks, MomentumCount, OptimizerConfig, Schedule, TrainConfig,
 };
@@ -70,6 +73,7 @@ pub use inference::{
     INFERENCE_FILE, INFERENCE_MANIFEST, InferenceManifest, InferenceTraining,
     generator_fingerprint, load_encoder, read_inference_manifest, save_encoder, train_encoder,
 };
+pub use inpainting::{InpaintTrainer, InpaintingConfig, condition_rows, image_shape};
 pub use metrics::{MetricsRecord, read as read_metrics};
 pub use optim::{LearningRule, PylearnMomentum, Velocity};
 pub use presets::CIFAR10_GCN;

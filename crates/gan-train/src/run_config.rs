@@ -2,7 +2,7 @@
 //! and how configs written by earlier versions are read.
 
 use gan_data::Preprocessing;
-use gan_nn::{DcganConfig, MlpGanConfig, PaperConvConfig};
+use gan_nn::{DcganConfig, InpaintConfig, MlpGanConfig, PaperConvConfig};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -21,6 +21,8 @@ pub enum ModelConfig {
     Dcgan(DcganConfig),
     /// The paper's convolutional CIFAR-10 pair (Figure 2d).
     PaperConv(PaperConvConfig),
+    /// An inpainting pair on `[C, H, W]` images, conditioned on their known half.
+    Inpaint(InpaintConfig),
 }
 
 /// A run's `config.json`: the players (`M`: [`ModelConfig`] for the built-in ones, any

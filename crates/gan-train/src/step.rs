@@ -18,7 +18,7 @@ use crate::trainer::Trainer;
 pub struct StepStats {
     /// The discriminator's loss on the step's batch (before `discriminator_loss_scale`).
     pub d_loss: f64,
-    /// The generator's loss.
+    /// The generator's loss (with an inpainting run's reconstruction term).
     pub g_loss: f64,
     /// Mean `D(x)` on the real batch.
     pub d_real: f64,
@@ -108,7 +108,14 @@ where
             .data
             .gather_as::<D>(&rows, &self.device)
             .expect("the trainer checked the data's rank");
-        (x, self.condition(&rows))
+        let c = self.condition(&rows, b, &x);
+        (x, c)
+    }
+
+    /// `λ · mean |fake − real|`: the reconstruction term of an inpainting run's generator loss.
+    fn reconstruction(&self, fake: Tensor<D>, real: Tensor<D>) -> Option<Tensor<1>> {
+        let weight = self.config.inpainting.as_ref()?.reconstruction_weight;
+        (weight > 0.0).then(|| (fake - real).abs().mean().mul_scalar(weight))
     }
 
     fn noise(&self) -> Tensor<2> {
@@ -123,6 +130,7 @@ where
         let (x, c) = self.real_batch(self.batches);
         self.batches += 1;
         let fake = self.generator.generate(self.noise(), c.clone());
+        let reconstruction = self.reconstruction(fake.clone(), x.clone());
         let SharedLogits {
             real: real_logits,
             fake: fake_logits,
@@ -152,7 +160,7 @@ where
         let d_loss = self
             .loss
             .discriminator(real_logits.clone(), fake_logits.clone());
-        let g_loss = self.loss.generator(g_logits);
+        let g_loss = with_reconstruction(self.loss.generator(g_logits), reconstruction);
         let scale = self.config.discriminator_loss_scale;
         let mut grads = (d_loss.clone().mul_scalar(scale) + g_loss.clone()).backward();
         let d_grads = GradientsParams::from_module(&mut grads, &self.discriminator);
@@ -187,15 +195,20 @@ where
         let frozen = self.discriminator.clone().no_grad();
         // Conditions for G's own batch: those of the next real batch, which Algorithm 1
         // samples from the data as it does x (no real rows are consumed).
-        let c = match self.classes {
-            Some(_) => {
-                let rows = self.batch_rows(self.batches);
-                self.condition(&rows)
-            }
-            None => None,
+        let (c, real) = if self.config.inpainting.is_some() {
+            let (x, c) = self.real_batch(self.batches);
+            (c, Some(x))
+        } else if self.classes.is_some() {
+            (self.real_batch(self.batches).1, None)
+        } else {
+            (None, None)
         };
         let fake = self.generator.generate(self.noise(), c.clone());
-        let g_loss = self.loss.generator(frozen.logits_train(fake, c));
+        let reconstruction = real.and_then(|x| self.reconstruction(fake.clone(), x));
+        let g_loss = with_reconstruction(
+            self.loss.generator(frozen.logits_train(fake, c)),
+            reconstruction,
+        );
         let g_grads = GradientsParams::from_grads(g_loss.backward(), &self.generator);
         self.generator = self
             .g_rule
@@ -221,6 +234,13 @@ where
 /// one. `valid` on a clone merges in place, since clones share the state.
 fn sync_running_state<M: burn::module::Module>(module: &M) {
     let _ = module.clone().valid();
+}
+
+fn with_reconstruction(adversarial: Tensor<1>, reconstruction: Option<Tensor<1>>) -> Tensor<1> {
+    match reconstruction {
+        Some(r) => adversarial + r,
+        None => adversarial,
+    }
 }
 
 fn check_scalar(value: Tensor<1>, what: &str, step: u64) -> Result<()> {

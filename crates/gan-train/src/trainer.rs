@@ -89,7 +89,8 @@ where
                 config.batch_size
             )));
         }
-        let classes = check_conditions::<G, Dm, D>(&generator, &discriminator, &data)?;
+        let inpainting = config.inpainting.is_some();
+        let classes = check_conditions::<G, Dm, D>(&generator, &discriminator, &data, inpainting)?;
         // The data must form batches of the players' rank (no random draws: see below).
         data.gather_as::<D>(&[0], &device.clone().inner())?;
         let device = if device.is_autodiff() {
@@ -144,8 +145,17 @@ where
         self
     }
 
-    /// The conditions of data rows `rows` (their labels one-hot), for a conditional pair.
-    pub(crate) fn condition(&self, rows: &[usize]) -> Option<Tensor<2>> {
+    /// The conditions of real batch number `b` (data rows `rows`, images `x`): their labels
+    /// one-hot for a conditional pair, their known halves for an inpainting one.
+    pub(crate) fn condition(&self, rows: &[usize], b: u64, x: &Tensor<D>) -> Option<Tensor<2>> {
+        if let Some(inpainting) = &self.config.inpainting {
+            let image = crate::inpainting::image_shape(self.data.item_shape())
+                .expect("checked by Trainer::new");
+            let halves: Vec<_> = (0..rows.len())
+                .map(|i| inpainting.half_for(self.config.seed, b, i))
+                .collect();
+            return Some(crate::inpainting::condition_rows(x.clone(), image, &halves));
+        }
         let classes = self.classes?;
         Some(self.data.one_hot_labels(rows, classes, &self.device))
     }
@@ -240,9 +250,15 @@ fn with_gradients<M: Module>(module: M) -> M {
     if tracked.0 { module } else { module.train() }
 }
 
-/// Checks that the players agree on conditioning, and that a conditional pair has labels.
-/// Returns the number of classes of a conditional run.
-fn check_conditions<G, Dm, const D: usize>(g: &G, d: &Dm, data: &Dataset) -> Result<Option<usize>>
+/// Checks that the players agree on conditioning, that a conditional pair has labels and that
+/// an inpainting pair takes the data's known halves. Returns the number of classes of a
+/// conditional run.
+fn check_conditions<G, Dm, const D: usize>(
+    g: &G,
+    d: &Dm,
+    data: &Dataset,
+    inpainting: bool,
+) -> Result<Option<usize>>
 where
     G: GanGenerator<D>,
     Dm: GanDiscriminator<D>,
@@ -252,6 +268,17 @@ where
         return Err(TrainError::Config(format!(
             "the generator takes conditions of width {gc} but the discriminator {dc}"
         )));
+    }
+    if inpainting {
+        let [c, h, w] = crate::inpainting::image_shape(data.item_shape())?;
+        if gc != (c + 1) * h * w {
+            return Err(TrainError::Config(format!(
+                "an inpainting pair for {c}×{h}×{w} images takes conditions of width {}, \
+                 but these players take {gc}",
+                (c + 1) * h * w
+            )));
+        }
+        return Ok(None);
     }
     if gc == 0 {
         return Ok(None);

@@ -1,0 +1,289 @@
+//! `gan inpaint`: an inpainting run's completions of images with a half missing, and
+//! (`--evaluate`) how often a classifier that never saw them labels them correctly, beside the
+//! zero-fill and nearest-neighbour baselines.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, ValueEnum};
+use gan_data::Dataset;
+use gan_nn::Half;
+use gan_train::{BuiltinGenerator, inpaint, mean_sd, nearest_fill, zero_fill};
+use serde::Serialize;
+
+use crate::error::CliError;
+use crate::images::write_image_grid;
+use crate::inputs::{read_matrix, read_run};
+use crate::{DataArgs, DeviceArgs};
+
+/// The half of each image that is missing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MaskArg {
+    /// The upper half of the rows.
+    Top,
+    /// The lower half of the rows.
+    Bottom,
+    /// The left half of the columns.
+    Left,
+    /// The right half of the columns.
+    Right,
+}
+
+impl From<MaskArg> for Half {
+    fn from(m: MaskArg) -> Half {
+        match m {
+            MaskArg::Top => Half::Top,
+            MaskArg::Bottom => Half::Bottom,
+            MaskArg::Left => Half::Left,
+            MaskArg::Right => Half::Right,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct InpaintArgs {
+    /// The inpainting run or exported model (`gan train --preset inpaint`).
+    #[arg(long)]
+    run_dir: PathBuf,
+    /// The images to complete (.npy or IDX, `.gz` or raw; u8 scaled to [0, 1]).
+    #[arg(long, required_unless_present = "evaluate")]
+    images: Option<PathBuf>,
+    /// The half that is missing; the other is returned unchanged, bit for bit.
+    #[arg(long, value_enum)]
+    mask: MaskArg,
+    /// Seed of the generator's noise.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Write the completions as a float32 .npy array, one row per image.
+    #[arg(long)]
+    npy: Option<PathBuf>,
+    /// Write a grid: for each of the first images, its known half, the completion and the
+    /// image given.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Images shown in --out.
+    #[arg(long, default_value_t = 30)]
+    grid_images: usize,
+    /// Measure instead: complete the last --rows MNIST test digits, classify the completions
+    /// with --classifier and report the accuracy (seed 0, and mean ± sd over --seeds seeds)
+    /// beside the zero-fill and nearest-training-image baselines.
+    #[arg(long, conflicts_with = "images")]
+    evaluate: bool,
+    /// MNIST test digits evaluated (the last ones).
+    #[arg(long, default_value_t = 1000)]
+    rows: usize,
+    /// Seeds of the mean ± sd (0, 1, …).
+    #[arg(long, default_value_t = 5)]
+    seeds: u64,
+    /// The classifier that labels the completions (`gan classifier`).
+    #[arg(long, default_value = "models/mnist-classifier")]
+    classifier: PathBuf,
+    /// Print the evaluation as JSON.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    data: DataArgs,
+    #[command(flatten)]
+    device: DeviceArgs,
+}
+
+/// The accuracy of one way of filling the missing half, with its binomial standard error.
+#[derive(Debug, Serialize)]
+struct Accuracy {
+    accuracy: f64,
+    se: f64,
+}
+
+/// `gan inpaint --evaluate`'s report.
+#[derive(Debug, Serialize)]
+struct InpaintReport {
+    missing: String,
+    rows: usize,
+    classifier: String,
+    /// The classifier on the whole images: the ceiling.
+    complete_images: Accuracy,
+    zero_fill: Accuracy,
+    nearest_training_image: Accuracy,
+    /// The generator's completions with seed 0.
+    completions_seed0: Accuracy,
+    /// Mean and sd of the accuracy over seeds 0 .. seeds.
+    completions_mean: f64,
+    completions_sd: f64,
+    seeds: u64,
+}
+
+pub fn inpaint_command(a: InpaintArgs) -> Result<(), CliError> {
+    let device = a.device.device()?;
+    let config = read_run(&a.run_dir)?;
+    if !config.train.preprocessing.is_none() {
+        return Err(CliError::Usage(
+            "gan inpaint completes runs trained on raw pixels; this run preprocesses its data"
+                .into(),
+        ));
+    }
+    let BuiltinGenerator::Inpaint(generator) = gan_train::load_generator(&a.run_dir, &device)?
+    else {
+        return Err(CliError::Usage(format!(
+            "{} is not an inpainting run (train one with --preset inpaint)",
+            a.run_dir.display()
+        )));
+    };
+    let generator = generator.as_ref().clone();
+    let image = generator.image_shape();
+    let missing = Half::from(a.mask);
+    let complete = |images: &[f32], seed: u64| {
+        inpaint(
+            &generator,
+            images,
+            image,
+            missing,
+            config.train.noise,
+            seed,
+            &device,
+        )
+    };
+    if a.evaluate {
+        return evaluate(&a, image, missing, complete);
+    }
+    let path = a
+        .images
+        .as_ref()
+        .expect("clap requires --images without --evaluate");
+    let images = read_matrix(path)?;
+    let features: usize = image.iter().product();
+    if images.dim() != features || images.is_empty() {
+        return Err(CliError::Usage(format!(
+            "{}: {} images of {} values; the model completes {}×{}×{} images",
+            path.display(),
+            images.len(),
+            images.dim(),
+            image[0],
+            image[1],
+            image[2]
+        )));
+    }
+    let completed = complete(images.features(), a.seed)?;
+    if let Some(npy) = &a.npy {
+        gan_data::write_npy(npy, &completed, &[images.len(), features])?;
+        println!("wrote {}", npy.display());
+    }
+    if let Some(out) = &a.out {
+        let known = zero_fill(images.features(), image, missing)?;
+        write_triplets(
+            out,
+            &[&known, &completed, images.features()],
+            features,
+            a.grid_images,
+            &image,
+        )?;
+        println!("wrote {}", out.display());
+    }
+    if a.npy.is_none() && a.out.is_none() {
+        return Err(CliError::Usage(
+            "give --npy and/or --out for the completions".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// A grid of `(known half, completion, original)` triplets, six to a row.
+fn write_triplets(
+    out: &Path,
+    sets: &[&[f32]; 3],
+    features: usize,
+    count: usize,
+    image: &[usize; 3],
+) -> Result<(), CliError> {
+    let n = (sets[0].len() / features).min(count.max(1));
+    let tiles: Vec<Vec<f32>> = (0..n)
+        .flat_map(|i| {
+            sets.iter()
+                .map(move |s| s[i * features..(i + 1) * features].to_vec())
+        })
+        .collect();
+    write_image_grid(out, &tiles, 3 * n.min(6), image)
+}
+
+fn evaluate(
+    a: &InpaintArgs,
+    image: [usize; 3],
+    missing: Half,
+    complete: impl Fn(&[f32], u64) -> gan_train::Result<Vec<f32>>,
+) -> Result<(), CliError> {
+    if a.rows == 0 || a.seeds == 0 {
+        return Err(CliError::Usage(
+            "--rows and --seeds must be positive".into(),
+        ));
+    }
+    let device = a.device.device()?;
+    let mnist = a.data.mnist()?;
+    let test = &mnist.test;
+    if a.rows > test.len() || test.dim() != image.iter().product::<usize>() {
+        return Err(CliError::Usage(format!(
+            "--rows {} of {} test digits of {} values; the model completes {:?}",
+            a.rows,
+            test.len(),
+            test.dim(),
+            image
+        )));
+    }
+    let test = test.slice(test.len() - a.rows..test.len())?;
+    let labels = test
+        .labels()
+        .expect("MNIST's test set is labelled")
+        .to_vec();
+    let (classifier, _) = gan_train::load_classifier(&a.classifier, &device)?;
+    let accuracy = |values: Vec<f32>| -> Result<Accuracy, CliError> {
+        let rows = Dataset::new(values, test.item_shape().to_vec(), Some(labels.clone()))?;
+        let p = gan_train::classifier_accuracy(&classifier, &rows, &device)?;
+        let se = (p * (1.0 - p) / rows.len() as f64).sqrt();
+        Ok(Accuracy { accuracy: p, se })
+    };
+    let known = test.features();
+    let per_seed: Vec<Accuracy> = (0..a.seeds)
+        .map(|seed| accuracy(complete(known, seed)?))
+        .collect::<Result<_, _>>()?;
+    let (mean, sd) = mean_sd(&per_seed.iter().map(|s| s.accuracy).collect::<Vec<_>>());
+    let report = InpaintReport {
+        missing: missing.to_string(),
+        rows: a.rows,
+        classifier: a.classifier.display().to_string(),
+        complete_images: accuracy(known.to_vec())?,
+        zero_fill: accuracy(zero_fill(known, image, missing)?)?,
+        nearest_training_image: accuracy(nearest_fill(
+            known,
+            mnist.train.features(),
+            image,
+            missing,
+            &device,
+        )?)?,
+        completions_seed0: per_seed.into_iter().next().expect("seeds ≥ 1"),
+        completions_mean: mean,
+        completions_sd: sd,
+        seeds: a.seeds,
+    };
+    if a.json {
+        return crate::print_json(&report);
+    }
+    let pct = |x: &Accuracy| format!("{:6.2} % ± {:.2}", 100.0 * x.accuracy, 100.0 * x.se);
+    println!(
+        "classifier accuracy on the last {} MNIST test digits, {} half missing ({}):",
+        report.rows, report.missing, report.classifier
+    );
+    println!("  whole images            {}", pct(&report.complete_images));
+    println!("  zero fill               {}", pct(&report.zero_fill));
+    println!(
+        "  nearest training image  {}",
+        pct(&report.nearest_training_image)
+    );
+    println!(
+        "  completions, seed 0     {}",
+        pct(&report.completions_seed0)
+    );
+    println!(
+        "  completions, {} seeds    {:6.2} % ± {:.2} (mean ± sd)",
+        report.seeds,
+        100.0 * mean,
+        100.0 * sd
+    );
+    Ok(())
+}

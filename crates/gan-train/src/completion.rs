@@ -1,0 +1,148 @@
+//! Completing images with a half missing: an inpainting generator's completions
+//! ([`inpaint`]) and the two baselines they are measured against ([`zero_fill`],
+//! [`nearest_fill`]). Every function returns the known half exactly as given.
+
+use burn::tensor::{Device, Int, Tensor, TensorData};
+use gan_nn::{GanGenerator, Half, Noise};
+
+use crate::error::{Result, TrainError};
+use crate::inpainting::condition_rows;
+
+/// Completes `images` `[n, C·H·W]` (rows, as the data holds them) with `missing` gone: the
+/// generator's completions, `[n, C·H·W]`, with noise from `noise` seeded by `seed`. The known
+/// pixels are copied from `images`, bit for bit. Give an inference copy (`.valid()`).
+pub fn inpaint<G: GanGenerator<4>>(
+    generator: &G,
+    images: &[f32],
+    image: [usize; 3],
+    missing: Half,
+    noise: Noise,
+    seed: u64,
+    device: &Device,
+) -> Result<Vec<f32>> {
+    let [c, h, w] = image;
+    let features = check_images(images, image)?;
+    if generator.condition_dim() != (c + 1) * h * w {
+        return Err(TrainError::Config(format!(
+            "the generator takes conditions of width {}, not an inpainting condition for \
+             {c}×{h}×{w} images ({})",
+            generator.condition_dim(),
+            (c + 1) * h * w
+        )));
+    }
+    let n = images.len() / features;
+    let x: Tensor<2> = Tensor::from_data(TensorData::new(images.to_vec(), [n, features]), device);
+    let condition = condition_rows(x, image, &vec![missing; n]);
+    device.seed(seed);
+    let noise = noise.sample(n, generator.noise_dim(), device);
+    let completed = generator
+        .generate(noise, Some(condition))
+        .into_data()
+        .convert::<f32>()
+        .try_into_vec::<f32>()
+        .map_err(|e| TrainError::Serialize(format!("completions: {e:?}")))?;
+    Ok(with_known_half(images, &completed, image, missing))
+}
+
+/// `images` with the missing half set to zero (the first baseline).
+pub fn zero_fill(images: &[f32], image: [usize; 3], missing: Half) -> Result<Vec<f32>> {
+    check_images(images, image)?;
+    Ok(with_known_half(
+        images,
+        &vec![0.0; images.len()],
+        image,
+        missing,
+    ))
+}
+
+/// `images` with the missing half copied from the row of `train` (same layout) nearest to each
+/// on the known half, in Euclidean distance (the second baseline). Distances are computed on
+/// `device`, 256 images at a time.
+pub fn nearest_fill(
+    images: &[f32],
+    train: &[f32],
+    image: [usize; 3],
+    missing: Half,
+    device: &Device,
+) -> Result<Vec<f32>> {
+    let features = check_images(images, image)?;
+    check_images(train, image)?;
+    if train.is_empty() {
+        return Err(TrainError::Config(
+            "nearest_fill needs training rows".into(),
+        ));
+    }
+    let known = known_columns(image, missing);
+    let columns = |rows: &[f32]| -> Vec<f32> {
+        rows.chunks(features)
+            .flat_map(|row| known.iter().map(|&j| row[j]))
+            .collect()
+    };
+    let k = known.len();
+    let n_train = train.len() / features;
+    let reference: Tensor<2> =
+        Tensor::from_data(TensorData::new(columns(train), [n_train, k]), device);
+    let reference_sq = reference.clone().powi_scalar(2).sum_dim(1).transpose();
+    let mut filled = Vec::with_capacity(images.len());
+    for chunk in images.chunks(256 * features) {
+        let n = chunk.len() / features;
+        let x: Tensor<2> = Tensor::from_data(TensorData::new(columns(chunk), [n, k]), device);
+        // ‖x‖² is the same for every candidate of a row: ‖r‖² − 2⟨x, r⟩ orders them.
+        let scores = reference_sq.clone() - x.matmul(reference.clone().transpose()).mul_scalar(2.0);
+        let best: Tensor<2, Int> = scores.argmin(1);
+        let best = best
+            .into_data()
+            .convert::<i64>()
+            .try_into_vec::<i64>()
+            .map_err(|e| TrainError::Serialize(format!("nearest rows: {e:?}")))?;
+        let donors: Vec<f32> = best
+            .iter()
+            .flat_map(|&i| {
+                train[i as usize * features..(i as usize + 1) * features]
+                    .iter()
+                    .copied()
+            })
+            .collect();
+        filled.extend(with_known_half(chunk, &donors, image, missing));
+    }
+    Ok(filled)
+}
+
+/// The number of values per image, after checking that `images` holds whole images.
+fn check_images(images: &[f32], image: [usize; 3]) -> Result<usize> {
+    let [c, h, w] = image;
+    let features = c * h * w;
+    if features == 0 || !images.len().is_multiple_of(features) {
+        return Err(TrainError::Config(format!(
+            "{} values do not form images of {c}×{h}×{w}",
+            images.len()
+        )));
+    }
+    Ok(features)
+}
+
+/// The indices (within one image, channel-major) of the pixels not in `missing`.
+fn known_columns(image: [usize; 3], missing: Half) -> Vec<usize> {
+    let [c, h, w] = image;
+    (0..c * h * w)
+        .filter(|&j| !missing.contains((j % (h * w)) / w, j % w, h, w))
+        .collect()
+}
+
+/// `known`'s values on its known half, `fill`'s on the missing one.
+fn with_known_half(known: &[f32], fill: &[f32], image: [usize; 3], missing: Half) -> Vec<f32> {
+    let [c, h, w] = image;
+    let keep = missing.keep_mask(h, w);
+    known
+        .iter()
+        .zip(fill)
+        .enumerate()
+        .map(|(i, (&k, &f))| {
+            if keep[i % (c * h * w) % (h * w)] == 1.0 {
+                k
+            } else {
+                f
+            }
+        })
+        .collect()
+}
