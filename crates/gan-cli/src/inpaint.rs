@@ -15,6 +15,15 @@ use crate::images::write_image_grid;
 use crate::inputs::{read_matrix, read_run};
 use crate::{DataArgs, DeviceArgs};
 
+/// An MNIST set that `--evaluate` reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Split {
+    /// The test set.
+    Test,
+    /// The validation set (training images 50,000–59,999).
+    Valid,
+}
+
 /// The half of each image that is missing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum MaskArg {
@@ -63,14 +72,18 @@ pub struct InpaintArgs {
     /// Images shown in --out.
     #[arg(long, default_value_t = 30)]
     grid_images: usize,
-    /// Measure instead: complete the last --rows MNIST test digits, classify the completions
+    /// Measure instead: complete the last --rows MNIST digits of --split, classify the completions
     /// with --classifier and report the accuracy (seed 0, and mean ± sd over --seeds seeds)
     /// beside the zero-fill and nearest-training-image baselines.
     #[arg(long, conflicts_with = "images")]
     evaluate: bool,
-    /// MNIST test digits evaluated (the last ones).
+    /// MNIST digits evaluated (the last ones of --split).
     #[arg(long, default_value_t = 1000)]
     rows: usize,
+    /// The MNIST set evaluated: `test`, or `valid` (training images 50,000–59,999, which the
+    /// model did not train on) to compare models without touching the test set.
+    #[arg(long, value_enum, default_value = "test")]
+    split: Split,
     /// Seeds of the mean ± sd (0, 1, …).
     #[arg(long, default_value_t = 5)]
     seeds: u64,
@@ -91,12 +104,15 @@ pub struct InpaintArgs {
 struct Accuracy {
     accuracy: f64,
     se: f64,
+    /// `confusion[true class][predicted class]`: counts.
+    confusion: Vec<Vec<usize>>,
 }
 
 /// `gan inpaint --evaluate`'s report.
 #[derive(Debug, Serialize)]
 struct InpaintReport {
     missing: String,
+    split: String,
     rows: usize,
     classifier: String,
     /// The classifier on the whole images: the ceiling.
@@ -216,7 +232,10 @@ fn evaluate(
     }
     let device = a.device.device()?;
     let mnist = a.data.mnist()?;
-    let test = &mnist.test;
+    let test = match a.split {
+        Split::Test => &mnist.test,
+        Split::Valid => &mnist.valid,
+    };
     if a.rows > test.len() || test.dim() != image.iter().product::<usize>() {
         return Err(CliError::Usage(format!(
             "--rows {} of {} test digits of {} values; the model completes {:?}",
@@ -234,9 +253,21 @@ fn evaluate(
     let (classifier, _) = gan_train::load_classifier(&a.classifier, &device)?;
     let accuracy = |values: Vec<f32>| -> Result<Accuracy, CliError> {
         let rows = Dataset::new(values, test.item_shape().to_vec(), Some(labels.clone()))?;
-        let p = gan_train::classifier_accuracy(&classifier, &rows, &device)?;
+        let probabilities = gan_train::classifier_outputs(&classifier, &rows, &device, 500)?.1;
+        let classes = probabilities.len() / rows.len();
+        let mut confusion = vec![vec![0usize; classes]; classes];
+        for (row, &label) in probabilities.chunks_exact(classes).zip(&labels) {
+            let best = (0..classes).fold(0, |b, c| if row[c] > row[b] { c } else { b });
+            confusion[usize::from(label)][best] += 1;
+        }
+        let correct: usize = (0..classes).map(|c| confusion[c][c]).sum();
+        let p = correct as f64 / rows.len() as f64;
         let se = (p * (1.0 - p) / rows.len() as f64).sqrt();
-        Ok(Accuracy { accuracy: p, se })
+        Ok(Accuracy {
+            accuracy: p,
+            se,
+            confusion,
+        })
     };
     let known = test.features();
     let per_seed: Vec<Accuracy> = (0..a.seeds)
@@ -245,6 +276,7 @@ fn evaluate(
     let (mean, sd) = mean_sd(&per_seed.iter().map(|s| s.accuracy).collect::<Vec<_>>());
     let report = InpaintReport {
         missing: missing.to_string(),
+        split: format!("{:?}", a.split).to_lowercase(),
         rows: a.rows,
         classifier: a.classifier.display().to_string(),
         complete_images: accuracy(known.to_vec())?,
@@ -266,8 +298,8 @@ fn evaluate(
     }
     let pct = |x: &Accuracy| format!("{:6.2} % ± {:.2}", 100.0 * x.accuracy, 100.0 * x.se);
     println!(
-        "classifier accuracy on the last {} MNIST test digits, {} half missing ({}):",
-        report.rows, report.missing, report.classifier
+        "classifier accuracy on the last {} MNIST {} digits, {} half missing ({}):",
+        report.rows, report.split, report.missing, report.classifier
     );
     println!("  whole images            {}", pct(&report.complete_images));
     println!("  zero fill               {}", pct(&report.zero_fill));
@@ -279,6 +311,18 @@ fn evaluate(
         "  completions, seed 0     {}",
         pct(&report.completions_seed0)
     );
+    for (class, row) in report.completions_seed0.confusion.iter().enumerate() {
+        let total: usize = row.iter().sum();
+        let others: Vec<String> = (0..row.len())
+            .filter(|&c| c != class && row[c] > 0)
+            .map(|c| format!("{c}: {}", row[c]))
+            .collect();
+        println!(
+            "    {class}: {} of {total} right; taken for {}",
+            row[class],
+            others.join(", ")
+        );
+    }
     println!(
         "  completions, {} seeds    {:6.2} % ± {:.2} (mean ± sd)",
         report.seeds,

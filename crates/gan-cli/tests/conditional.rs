@@ -1,32 +1,26 @@
 //! `models/mnist-conditional`, the shipped p(x | c): its samples are classified as the class
 //! they were drawn for as `docs/reproduction.md` says, and `--class` draws one class.
 
-use std::path::Path;
 
 mod common;
 use common::{gan, succeeds};
 
 #[test]
 fn the_shipped_conditional_model_draws_the_class_asked_for() {
-    let Some(mnist) = gan_data::mnist_dir_from_env() else {
+    let Some((mnist, models)) = common::mnist_and_models() else {
         return;
     };
-    let models = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models");
     let model = models.join("mnist-conditional");
     let exported = gan_train::read_exported(&model)
         .unwrap()
         .expect("model.json");
     assert_eq!(exported.precision, gan_train::Precision::F16);
-    let out = succeeds(
-        gan()
-            .args(["eval", "--metrics", "agreement", "--json", "--data-dir"])
-            .arg(&mnist)
-            .arg("--classifier")
-            .arg(models.join("mnist-classifier"))
-            .arg("--run-dir")
-            .arg(&model),
+    let report = common::shipped_model_report(
+        &["eval", "--metrics", "agreement"],
+        &mnist,
+        &models,
+        "mnist-conditional",
     );
-    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let agreement = &report["class_agreement"];
     let (mean, worst) = (
         agreement["mean"].as_f64().unwrap(),

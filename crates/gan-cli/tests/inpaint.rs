@@ -191,3 +191,68 @@ fn a_run_that_is_not_an_inpainting_run_is_refused() {
         "not an inpainting run",
     );
 }
+
+/// The shipped `models/mnist-inpaint` against the figures `docs/reproduction.md` gives.
+#[test]
+fn the_shipped_inpainting_model_completes_digits_the_classifier_recognises() {
+    let Some((mnist, models)) = common::mnist_and_models() else {
+        return;
+    };
+    let model = models.join("mnist-inpaint");
+    let report = common::shipped_model_report(
+        &[
+            "inpaint",
+            "--evaluate",
+            "--mask",
+            "bottom",
+            "--seeds",
+            "1",
+            "--backend",
+            "flex",
+        ],
+        &mnist,
+        &models,
+        "mnist-inpaint",
+    );
+    let accuracy = |key: &str| report[key]["accuracy"].as_f64().unwrap();
+    // The target, the documented figure, and the baselines measured the same way.
+    let completions = accuracy("completions_seed0");
+    assert!(completions >= 0.90, "{report}");
+    assert!(
+        (completions - DOCUMENTED_SEED0).abs() < 0.005,
+        "{completions}"
+    );
+    assert!(completions > accuracy("zero_fill") + 0.3, "{report}");
+    assert_eq!(report["rows"], 1000);
+
+    // Digits given as .npy: the known half comes back as the file holds it, bit for bit.
+    let dir = tempfile::tempdir().unwrap();
+    let digits = dir.path().join("digits.npy");
+    let test = gan_data::Mnist::load(&mnist).unwrap().test.head(20);
+    gan_data::write_npy(&digits, test.features(), &[20, 28, 28]).unwrap();
+    let npy = dir.path().join("out.npy");
+    succeeds(
+        gan()
+            .args([
+                "inpaint",
+                "--mask",
+                "left",
+                "--backend",
+                "flex",
+                "--run-dir",
+            ])
+            .arg(&model)
+            .arg("--images")
+            .arg(&digits)
+            .arg("--npy")
+            .arg(&npy),
+    );
+    let out = gan_data::read_npy(&npy).unwrap();
+    for (i, (&a, &b)) in out.features().iter().zip(test.features()).enumerate() {
+        if i % 28 >= 14 {
+            assert_eq!(a.to_bits(), b.to_bits(), "pixel {i}");
+        }
+    }
+}
+
+const DOCUMENTED_SEED0: f64 = 0.0;

@@ -95,19 +95,11 @@ impl DcganConfig {
     }
 
     fn conv(&self, from: usize, to: usize, device: &Device) -> Conv2d {
-        Conv2dConfig::new([from, to], [4, 4])
-            .with_stride([2, 2])
-            .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
-            .with_initializer(self.init.clone())
-            .init(device)
+        halving_conv(from, to, &self.init, device)
     }
 
     fn up(&self, from: usize, to: usize, device: &Device) -> ConvTranspose2d {
-        ConvTranspose2dConfig::new([from, to], [4, 4])
-            .with_stride([2, 2])
-            .with_padding([1, 1])
-            .with_initializer(self.init.clone())
-            .init(device)
+        doubling_conv(from, to, &self.init, device)
     }
 
     /// Builds the generator.
@@ -161,6 +153,29 @@ impl DcganConfig {
             self.init_discriminator(device)?,
         ))
     }
+}
+
+/// A 4 × 4 convolution with stride 2 and padding 1: it halves an even side.
+pub(crate) fn halving_conv(from: usize, to: usize, init: &Initializer, device: &Device) -> Conv2d {
+    Conv2dConfig::new([from, to], [4, 4])
+        .with_stride([2, 2])
+        .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
+        .with_initializer(init.clone())
+        .init(device)
+}
+
+/// A 4 × 4 transposed convolution with stride 2 and padding 1: it doubles a side.
+pub(crate) fn doubling_conv(
+    from: usize,
+    to: usize,
+    init: &Initializer,
+    device: &Device,
+) -> ConvTranspose2d {
+    ConvTranspose2dConfig::new([from, to], [4, 4])
+        .with_stride([2, 2])
+        .with_padding([1, 1])
+        .with_initializer(init.clone())
+        .init(device)
 }
 
 /// `a ‖ c` along the feature axis, when there is a condition.

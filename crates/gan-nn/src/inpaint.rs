@@ -13,12 +13,13 @@ use std::str::FromStr;
 
 use burn::config::Config;
 use burn::module::Module;
-use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
-use burn::nn::{BatchNorm, BatchNormConfig, Initializer, Linear, LinearConfig, PaddingConfig2d};
+use burn::nn::conv::{Conv2d, ConvTranspose2d};
+use burn::nn::{BatchNorm, BatchNormConfig, Initializer, Linear, LinearConfig};
 use burn::tensor::activation::{leaky_relu, relu};
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 
+use crate::dcgan::{doubling_conv, halving_conv};
 use crate::error::{NnError, nonzero};
 use crate::players::{GanDiscriminator, GanGenerator};
 use crate::{Activation, ActivationConfig, DcganConfig, DcganDiscriminator};
@@ -169,19 +170,11 @@ impl InpaintConfig {
     }
 
     fn conv(&self, from: usize, to: usize, device: &Device) -> Conv2d {
-        Conv2dConfig::new([from, to], [4, 4])
-            .with_stride([2, 2])
-            .with_padding(PaddingConfig2d::Explicit(1, 1, 1, 1))
-            .with_initializer(self.init.clone())
-            .init(device)
+        halving_conv(from, to, &self.init, device)
     }
 
     fn up(&self, from: usize, to: usize, device: &Device) -> ConvTranspose2d {
-        ConvTranspose2dConfig::new([from, to], [4, 4])
-            .with_stride([2, 2])
-            .with_padding([1, 1])
-            .with_initializer(self.init.clone())
-            .init(device)
+        doubling_conv(from, to, &self.init, device)
     }
 
     /// Builds the generator.

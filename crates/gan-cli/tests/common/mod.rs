@@ -2,6 +2,8 @@
 // Each test file uses the helpers it needs.
 #![allow(dead_code)]
 
+use std::path::{Path, PathBuf};
+
 use assert_cmd::Command;
 
 /// The `gan` binary of this build.
@@ -35,4 +37,37 @@ pub fn fails_with(cmd: &mut Command, needle: &str) {
         "{stderr}"
     );
     assert!(!stderr.contains("panicked"));
+}
+
+/// The repository's shipped models (`models/`).
+pub fn models() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models")
+}
+
+/// The MNIST directory and the shipped models, for tests of a shipped model (`None`: MNIST is
+/// not there and the test skips; under `CI=true` that fails instead).
+pub fn mnist_and_models() -> Option<(PathBuf, PathBuf)> {
+    Some((gan_data::mnist_dir_from_env()?, models()))
+}
+
+/// Runs `gan ARGS --json` on the shipped model `name` with MNIST and the shipped classifier;
+/// the report.
+pub fn shipped_model_report(
+    args: &[&str],
+    mnist: &Path,
+    models: &Path,
+    name: &str,
+) -> serde_json::Value {
+    let out = succeeds(
+        gan()
+            .args(args)
+            .arg("--json")
+            .arg("--data-dir")
+            .arg(mnist)
+            .arg("--classifier")
+            .arg(models.join("mnist-classifier"))
+            .arg("--run-dir")
+            .arg(models.join(name)),
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
 }
