@@ -1,7 +1,6 @@
 //! `models/mnist-conditional`, the shipped p(x | c): its samples are classified as the class
 //! they were drawn for as `docs/reproduction.md` says, and `--class` draws one class.
 
-
 mod common;
 use common::{gan, succeeds};
 

@@ -255,4 +255,4 @@ fn the_shipped_inpainting_model_completes_digits_the_classifier_recognises() {
     }
 }
 
-const DOCUMENTED_SEED0: f64 = 0.0;
+const DOCUMENTED_SEED0: f64 = 0.932;
