@@ -160,6 +160,11 @@ pub fn inpaint_command(a: InpaintArgs) -> Result<(), CliError> {
     if a.evaluate {
         return evaluate(&a, image, missing, complete);
     }
+    if a.npy.is_none() && a.out.is_none() {
+        return Err(CliError::Usage(
+            "give --npy and/or --out for the completions".into(),
+        ));
+    }
     let path = a
         .images
         .as_ref()
@@ -192,11 +197,6 @@ pub fn inpaint_command(a: InpaintArgs) -> Result<(), CliError> {
             &image,
         )?;
         println!("wrote {}", out.display());
-    }
-    if a.npy.is_none() && a.out.is_none() {
-        return Err(CliError::Usage(
-            "give --npy and/or --out for the completions".into(),
-        ));
     }
     Ok(())
 }

@@ -120,6 +120,14 @@ fn an_inpainting_run_completes_the_missing_half_only() {
             .arg(&wide),
         "completes 1×8×8 images",
     );
+    fails_with(
+        gan()
+            .args(["inpaint", "--backend", "flex", "--mask", "top", "--run-dir"])
+            .arg(&run)
+            .arg("--images")
+            .arg(&data),
+        "give --npy and/or --out",
+    );
     let out = gan()
         .args([
             "inpaint",
