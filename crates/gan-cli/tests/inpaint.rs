@@ -4,7 +4,32 @@
 use std::path::Path;
 
 mod common;
+use assert_cmd::Command;
 use common::{fails_with, gan, succeeds};
+
+/// `gan inpaint --backend flex ARGS --run-dir RUN --images IMAGES`.
+fn inpaint(run: &Path, images: &Path, args: &[&str]) -> Command {
+    let mut cmd = gan();
+    cmd.args(["inpaint", "--backend", "flex"])
+        .args(args)
+        .arg("--run-dir")
+        .arg(run)
+        .arg("--images")
+        .arg(images);
+    cmd
+}
+
+/// `gan train --backend flex --preset PRESET ARGS --data DATA --run-dir RUN`.
+fn train(preset: &str, data: &Path, run: &Path, args: &[&str]) -> Command {
+    let mut cmd = gan();
+    cmd.args(["train", "--backend", "flex", "--preset", preset])
+        .args(args)
+        .arg("--data")
+        .arg(data)
+        .arg("--run-dir")
+        .arg(run);
+    cmd
+}
 
 /// 128 images of 8 × 8 with a bar whose place depends on the index, as a float32 .npy.
 fn write_bars(path: &Path) -> Vec<f32> {
@@ -26,40 +51,12 @@ fn an_inpainting_run_completes_the_missing_half_only() {
     let data = dir.path().join("bars.npy");
     let given = write_bars(&data);
     let run = dir.path().join("run");
-    succeeds(
-        gan()
-            .args([
-                "train",
-                "--preset",
-                "inpaint",
-                "--steps",
-                "3",
-                "--backend",
-                "flex",
-            ])
-            .arg("--data")
-            .arg(&data)
-            .arg("--run-dir")
-            .arg(&run),
-    );
+    succeeds(&mut train("inpaint", &data, &run, &["--steps", "3"]));
     assert!(run.join("samples.png").is_file());
     let complete = |mask: &str, seed: &str, name: &str| {
         let npy = dir.path().join(name);
         succeeds(
-            gan()
-                .args([
-                    "inpaint",
-                    "--backend",
-                    "flex",
-                    "--mask",
-                    mask,
-                    "--seed",
-                    seed,
-                ])
-                .arg("--run-dir")
-                .arg(&run)
-                .arg("--images")
-                .arg(&data)
+            &mut inpaint(&run, &data, &["--mask", mask, "--seed", seed])
                 .arg("--npy")
                 .arg(&npy)
                 .arg("--out")
@@ -104,28 +101,11 @@ fn an_inpainting_run_completes_the_missing_half_only() {
     let wide = dir.path().join("wide.npy");
     gan_data::write_npy(&wide, &[0.5; 2 * 100], &[2, 10, 10]).unwrap();
     fails_with(
-        gan()
-            .args([
-                "inpaint",
-                "--backend",
-                "flex",
-                "--mask",
-                "top",
-                "--npy",
-                "x.npy",
-            ])
-            .arg("--run-dir")
-            .arg(&run)
-            .arg("--images")
-            .arg(&wide),
+        &mut inpaint(&run, &wide, &["--mask", "top", "--npy", "x.npy"]),
         "completes 1×8×8 images",
     );
     fails_with(
-        gan()
-            .args(["inpaint", "--backend", "flex", "--mask", "top", "--run-dir"])
-            .arg(&run)
-            .arg("--images")
-            .arg(&data),
+        &mut inpaint(&run, &data, &["--mask", "top"]),
         "give --npy and/or --out",
     );
     let out = gan()
@@ -142,19 +122,12 @@ fn an_inpainting_run_completes_the_missing_half_only() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     fails_with(
-        gan()
-            .args([
-                "train",
-                "--preset",
-                "inpaint",
-                "--conditional",
-                "--steps",
-                "1",
-            ])
-            .arg("--data")
-            .arg(&data)
-            .arg("--run-dir")
-            .arg(dir.path().join("cond")),
+        &mut train(
+            "inpaint",
+            &data,
+            &dir.path().join("cond"),
+            &["--conditional", "--steps", "1"],
+        ),
         "--conditional does not apply",
     );
 }
@@ -165,37 +138,9 @@ fn a_run_that_is_not_an_inpainting_run_is_refused() {
     let data = dir.path().join("bars.npy");
     write_bars(&data);
     let run = dir.path().join("dcgan");
-    succeeds(
-        gan()
-            .args([
-                "train",
-                "--preset",
-                "dcgan",
-                "--steps",
-                "1",
-                "--backend",
-                "flex",
-            ])
-            .arg("--data")
-            .arg(&data)
-            .arg("--run-dir")
-            .arg(&run),
-    );
+    succeeds(&mut train("dcgan", &data, &run, &["--steps", "1"]));
     fails_with(
-        gan()
-            .args([
-                "inpaint",
-                "--backend",
-                "flex",
-                "--mask",
-                "top",
-                "--npy",
-                "x.npy",
-            ])
-            .arg("--run-dir")
-            .arg(&run)
-            .arg("--images")
-            .arg(&data),
+        &mut inpaint(&run, &data, &["--mask", "top", "--npy", "x.npy"]),
         "not an inpainting run",
     );
 }

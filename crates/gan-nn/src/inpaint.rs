@@ -169,22 +169,14 @@ impl InpaintConfig {
             .with_init(self.init.clone())
     }
 
-    fn conv(&self, from: usize, to: usize, device: &Device) -> Conv2d {
-        halving_conv(from, to, &self.init, device)
-    }
-
-    fn up(&self, from: usize, to: usize, device: &Device) -> ConvTranspose2d {
-        doubling_conv(from, to, &self.init, device)
-    }
-
     /// Builds the generator.
     pub fn init_generator(&self, device: &Device) -> Result<InpaintGenerator, NnError> {
         self.validate()?;
         let [c, h, w] = self.image;
         let b = self.base_channels;
         Ok(InpaintGenerator {
-            down1: self.conv(c + 1, b / 2, device),
-            down2: self.conv(b / 2, b, device),
+            down1: halving_conv(c + 1, b / 2, &self.init, device),
+            down2: halving_conv(b / 2, b, &self.init, device),
             norm_down2: BatchNormConfig::new(b).init(device),
             summarise: LinearConfig::new(b * (h / 4) * (w / 4), self.bottleneck)
                 .with_initializer(self.init.clone())
@@ -193,9 +185,9 @@ impl InpaintConfig {
                 .with_initializer(self.init.clone())
                 .init(device),
             norm_noise: BatchNormConfig::new(b).init(device),
-            up1: self.up(2 * b, b / 2, device),
+            up1: doubling_conv(2 * b, b / 2, &self.init, device),
             norm_up1: BatchNormConfig::new(b / 2).init(device),
-            up2: self.up(b, c, device),
+            up2: doubling_conv(b, c, &self.init, device),
             output: self.output_activation.init(device),
             noise_dim: self.noise_dim,
             base_channels: b,

@@ -1,41 +1,12 @@
 //! Inpainting runs: the halves each image draws, exact resume, the reconstruction term, the
 //! configurations refused, and the completions and baselines against direct computations.
 
-use std::sync::{Mutex, MutexGuard};
-
-use burn::module::{Module, Param};
-use burn::tensor::{Device, Tensor};
-use gan_backend::Backend;
 use gan_data::Dataset;
 use gan_nn::{DcganConfig, Half, InpaintConfig, Noise};
 use gan_train::*;
 
-fn rng_lock() -> MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-fn cpu() -> Device {
-    Backend::default_cpu().unwrap().device()
-}
-
-fn params<M: Module>(m: &M) -> Vec<f32> {
-    struct Collect(Vec<f32>);
-    impl burn::module::ModuleVisitor for Collect {
-        fn visit_float<const D: usize>(&mut self, p: &Param<Tensor<D>>) {
-            self.0.extend(
-                p.val()
-                    .into_data()
-                    .convert::<f32>()
-                    .try_to_vec::<f32>()
-                    .unwrap(),
-            );
-        }
-    }
-    let mut c = Collect(Vec::new());
-    m.visit(&mut c);
-    c.0
-}
+mod common;
+use common::{all_params as params, cpu, rng_lock};
 
 /// 96 images of 8 × 8: a bar whose row and column depend on the index.
 fn bars() -> Dataset {

@@ -3,25 +3,17 @@
 //! learns which mode belongs to which class.
 
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
 
 use burn::module::{Module, Param};
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::activation::{leaky_relu, relu};
 use burn::tensor::{Device, Distribution, Tensor};
-use gan_backend::Backend;
 use gan_data::Dataset;
 use gan_nn::{DcganConfig, DcganDiscriminator, DcganGenerator, GanDiscriminator, GanGenerator};
 use gan_train::*;
 
-fn rng_lock() -> MutexGuard<'static, ()> {
-    static LOCK: Mutex<()> = Mutex::new(());
-    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-fn cpu() -> Device {
-    Backend::default_cpu().unwrap().device()
-}
+mod common;
+use common::{cpu, rng_lock};
 
 fn params<M: Module>(m: &M) -> Vec<f32> {
     collect(m, false)
