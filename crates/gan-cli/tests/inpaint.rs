@@ -56,7 +56,7 @@ fn an_inpainting_run_completes_the_missing_half_only() {
     let complete = |mask: &str, seed: &str, name: &str| {
         let npy = dir.path().join(name);
         succeeds(
-            &mut inpaint(&run, &data, &["--mask", mask, "--seed", seed])
+            inpaint(&run, &data, &["--mask", mask, "--seed", seed])
                 .arg("--npy")
                 .arg(&npy)
                 .arg("--out")
