@@ -11,6 +11,26 @@ use crate::inpainting::condition_rows;
 /// Completes `images` `[n, C·H·W]` (rows, as the data holds them) with `missing` gone: the
 /// generator's completions, `[n, C·H·W]`, with noise from `noise` seeded by `seed`. The known
 /// pixels are copied from `images`, bit for bit. Give an inference copy (`.valid()`).
+///
+/// Training an inpainting pair on MNIST, then completing test digits whose bottom half is
+/// missing:
+///
+/// ```no_run
+/// use burn::module::Module;
+/// use gan_nn::{Half, Noise};
+/// use gan_train::{InpaintTrainer, RunConfig, Until, inpaint};
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let mnist = gan_data::Mnist::load_or_download(&gan_data::default_data_dir().join("mnist"))?;
+/// let device = burn::tensor::Device::default();
+/// let config = RunConfig::inpaint(&mnist.train)?; // all four halves, λ = 100
+/// let mut trainer = InpaintTrainer::inpaint(&config, mnist.train.clone(), &device)?;
+/// trainer.train(&Until::steps(8000), &mut [])?;
+/// let generator = trainer.generator().valid();
+/// let digits = &mnist.test.features()[..784 * 10];
+/// let completed = inpaint(&generator, digits, [1, 28, 28], Half::Bottom, Noise::Gaussian, 0, &device)?;
+/// assert_eq!(completed.len(), digits.len());
+/// # Ok(()) }
+/// ```
 pub fn inpaint<G: GanGenerator<4>>(
     generator: &G,
     images: &[f32],
