@@ -89,6 +89,12 @@ impl FromStr for Half {
     }
 }
 
+/// Width of the condition rows `[known ‖ keep]` of `[C, H, W]` images: `(C + 1)·H·W`.
+pub fn inpaint_condition_dim(image: [usize; 3]) -> usize {
+    let [c, h, w] = image;
+    (c + 1) * h * w
+}
+
 /// The condition rows `[known ‖ keep]` of `images` `[n, C, H, W]` under keep masks `keep`
 /// `[n, 1, H, W]` (1 known, 0 missing).
 pub fn inpaint_condition(images: Tensor<4>, keep: Tensor<4>) -> Tensor<2> {
@@ -158,8 +164,7 @@ impl InpaintConfig {
 
     /// Width of the condition rows: `(C + 1)·H·W`.
     pub fn condition_dim(&self) -> usize {
-        let [c, h, w] = self.image;
-        (c + 1) * h * w
+        inpaint_condition_dim(self.image)
     }
 
     fn dcgan_discriminator(&self) -> DcganConfig {
@@ -238,8 +243,7 @@ impl GanGenerator<4> for InpaintGenerator {
     }
 
     fn condition_dim(&self) -> usize {
-        let [c, h, w] = self.image;
-        (c + 1) * h * w
+        inpaint_condition_dim(self.image)
     }
 
     fn generate(&self, noise: Tensor<2>, condition: Option<Tensor<2>>) -> Tensor<4> {
@@ -291,8 +295,7 @@ impl InpaintDiscriminator {
 
 impl GanDiscriminator<4> for InpaintDiscriminator {
     fn condition_dim(&self) -> usize {
-        let [c, h, w] = self.image;
-        (c + 1) * h * w
+        inpaint_condition_dim(self.image)
     }
 
     fn logits(&self, x: Tensor<4>, condition: Option<Tensor<2>>) -> Tensor<2> {

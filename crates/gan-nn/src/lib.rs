@@ -56,7 +56,10 @@ pub use encoder::{Encoder, EncoderConfig};
 pub use error::NnError;
 pub use features::FeatureExtractor;
 pub use generator::{Generator, GeneratorConfig, HiddenLayerConfig};
-pub use inpaint::{Half, InpaintConfig, InpaintDiscriminator, InpaintGenerator, inpaint_condition};
+pub use inpaint::{
+    Half, InpaintConfig, InpaintDiscriminator, InpaintGenerator, inpaint_condition,
+    inpaint_condition_dim,
+};
 pub use maxout::{Maxout, MaxoutConfig};
 pub use maxout_conv::{MaxoutConv, MaxoutConvConfig};
 pub use mlp::MlpGanConfig;

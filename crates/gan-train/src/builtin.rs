@@ -103,15 +103,7 @@ impl RunConfig {
     /// `[0, 1]`, tanh for `[−1, 1]`, linear otherwise), conditioned on the labels one-hot when
     /// `conditional`; Adam (lr 2e-4, β₁ 0.5) for both, batch 64, Algorithm 1 with `k = 1`.
     pub fn dcgan(data: &Dataset, conditional: bool) -> Result<Self> {
-        let image = match *data.item_shape() {
-            [h, w] => [1, h, w],
-            [c, h, w] => [c, h, w],
-            ref other => {
-                return Err(TrainError::Config(format!(
-                    "dcgan needs images ([H, W] or [C, H, W] items), not items of shape {other:?}"
-                )));
-            }
-        };
+        let image = image_shape(data.item_shape(), "dcgan")?;
         let output = output_activation_for(data);
         let condition_dim = match (conditional, data.num_classes()) {
             (false, _) => 0,
@@ -149,6 +141,18 @@ impl DcganTrainer {
         device: &Device,
     ) -> Result<(Self, ResumeInfo)> {
         resume_builtin(run_dir, data, device, Self::dcgan)
+    }
+}
+
+/// The `[channels, height, width]` of image items (`[H, W]` counts as one channel); `what`
+/// names the model that needs images, for the error.
+pub fn image_shape(item_shape: &[usize], what: &str) -> Result<[usize; 3]> {
+    match *item_shape {
+        [h, w] => Ok([1, h, w]),
+        [c, h, w] => Ok([c, h, w]),
+        ref other => Err(TrainError::Config(format!(
+            "{what} needs images ([H, W] or [C, H, W] items), not items of shape {other:?}"
+        ))),
     }
 }
 

@@ -3,7 +3,7 @@
 //! [`nearest_fill`]). Every function returns the known half exactly as given.
 
 use burn::tensor::{Device, Int, Tensor, TensorData};
-use gan_nn::{GanGenerator, Half, Noise};
+use gan_nn::{GanGenerator, Half, Noise, inpaint_condition_dim};
 
 use crate::error::{Result, TrainError};
 use crate::inpainting::condition_rows;
@@ -42,12 +42,12 @@ pub fn inpaint<G: GanGenerator<4>>(
 ) -> Result<Vec<f32>> {
     let [c, h, w] = image;
     let features = check_images(images, image)?;
-    if generator.condition_dim() != (c + 1) * h * w {
+    let width = inpaint_condition_dim(image);
+    if generator.condition_dim() != width {
         return Err(TrainError::Config(format!(
             "the generator takes conditions of width {}, not an inpainting condition for \
-             {c}×{h}×{w} images ({})",
-            generator.condition_dim(),
-            (c + 1) * h * w
+             {c}×{h}×{w} images ({width})",
+            generator.condition_dim()
         )));
     }
     let n = images.len() / features;
@@ -144,25 +144,23 @@ fn check_images(images: &[f32], image: [usize; 3]) -> Result<usize> {
 /// The indices (within one image, channel-major) of the pixels not in `missing`.
 fn known_columns(image: [usize; 3], missing: Half) -> Vec<usize> {
     let [c, h, w] = image;
+    let keep = missing.keep_mask(h, w);
     (0..c * h * w)
-        .filter(|&j| !missing.contains((j % (h * w)) / w, j % w, h, w))
+        .filter(|&j| keep[j % (h * w)] == 1.0)
         .collect()
 }
 
 /// `known`'s values on its known half, `fill`'s on the missing one.
 fn with_known_half(known: &[f32], fill: &[f32], image: [usize; 3], missing: Half) -> Vec<f32> {
-    let [c, h, w] = image;
+    let [_, h, w] = image;
     let keep = missing.keep_mask(h, w);
     known
         .iter()
         .zip(fill)
         .enumerate()
         .map(|(i, (&k, &f))| {
-            if keep[i % (c * h * w) % (h * w)] == 1.0 {
-                k
-            } else {
-                f
-            }
+            // Images are whole rows of channel planes of h·w pixels each.
+            if keep[i % (h * w)] == 1.0 { k } else { f }
         })
         .collect()
 }

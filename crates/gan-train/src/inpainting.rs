@@ -11,7 +11,7 @@ use gan_nn::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::builtin::{output_activation_for, resume_builtin, seeded_autodiff};
+use crate::builtin::{image_shape, output_activation_for, resume_builtin, seeded_autodiff};
 use crate::config::{OptimizerConfig, TrainConfig};
 use crate::error::{Result, TrainError};
 use crate::run::ResumeInfo;
@@ -67,17 +67,6 @@ impl InpaintingConfig {
     }
 }
 
-/// The `[channels, height, width]` of image items (`[H, W]` counts as one channel).
-pub fn image_shape(item_shape: &[usize]) -> Result<[usize; 3]> {
-    match *item_shape {
-        [h, w] => Ok([1, h, w]),
-        [c, h, w] => Ok([c, h, w]),
-        ref other => Err(TrainError::Config(format!(
-            "inpainting needs images ([H, W] or [C, H, W] items), not items of shape {other:?}"
-        ))),
-    }
-}
-
 /// Condition rows `[known ‖ keep]` for images `x` (`[n, …]`, each `image` `[C, H, W]`), image
 /// `i` missing `halves[i]`.
 pub fn condition_rows<const D: usize>(
@@ -107,7 +96,7 @@ impl RunConfig {
     /// ([`InpaintingConfig::all_halves`]); Adam (lr 2e-4, β₁ 0.5) for both, batch 64,
     /// Algorithm 1 with `k = 1`.
     pub fn inpaint(data: &Dataset) -> Result<Self> {
-        let model = InpaintConfig::new(image_shape(data.item_shape())?)
+        let model = InpaintConfig::new(image_shape(data.item_shape(), "inpainting")?)
             .with_output_activation(output_activation_for(data));
         model.validate()?;
         let adam = OptimizerConfig::adam(2e-4);
@@ -165,7 +154,7 @@ where
         device: &Device,
     ) -> Option<Tensor<2>> {
         let inpainting = self.config.inpainting.as_ref()?;
-        let image = image_shape(self.data.item_shape()).ok()?;
+        let image = image_shape(self.data.item_shape(), "inpainting").ok()?;
         let rows: Vec<usize> = (start..start + len).map(|i| i % self.data.len()).collect();
         let x = self.data.gather_as::<D>(&rows, device).ok()?;
         let halves: Vec<Half> = (start..start + len)

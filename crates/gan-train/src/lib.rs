@@ -47,8 +47,8 @@ mod trainer;
 
 pub use average::ParameterAverage;
 pub use builtin::{
-    BuiltinGenerator, DcganTrainer, MlpTrainer, PaperConvTrainer, export_generator, load_generator,
-    load_mlp_discriminator, mlp_players,
+    BuiltinGenerator, DcganTrainer, MlpTrainer, PaperConvTrainer, export_generator, image_shape,
+    load_generator, load_mlp_discriminator, mlp_players,
 };
 pub use checkpoint::{
     CONFIG_FILE, CheckpointFiles, CheckpointState, D_OPTIMIZER_FILE, DISCRIMINATOR_FILE,
@@ -73,7 +73,7 @@ pub use inference::{
     INFERENCE_FILE, INFERENCE_MANIFEST, InferenceManifest, InferenceTraining,
     generator_fingerprint, load_encoder, read_inference_manifest, save_encoder, train_encoder,
 };
-pub use inpainting::{InpaintTrainer, InpaintingConfig, condition_rows, image_shape};
+pub use inpainting::{InpaintTrainer, InpaintingConfig, condition_rows};
 pub use metrics::{MetricsRecord, read as read_metrics};
 pub use optim::{LearningRule, PylearnMomentum, Velocity};
 pub use presets::CIFAR10_GCN;

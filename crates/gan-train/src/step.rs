@@ -108,7 +108,10 @@ where
             .data
             .gather_as::<D>(&rows, &self.device)
             .expect("the trainer checked the data's rank");
-        let c = self.condition(&rows, b, &x);
+        let c = match self.config.inpainting {
+            Some(_) => self.inpainting_condition(b, &x),
+            None => self.class_condition(&rows),
+        };
         (x, c)
     }
 
@@ -199,7 +202,8 @@ where
             let (x, c) = self.real_batch(self.batches);
             (c, Some(x))
         } else if self.classes.is_some() {
-            (self.real_batch(self.batches).1, None)
+            let rows = self.batch_rows(self.batches);
+            (self.class_condition(&rows), None)
         } else {
             (None, None)
         };

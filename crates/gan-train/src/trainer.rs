@@ -145,19 +145,22 @@ where
         self
     }
 
-    /// The conditions of real batch number `b` (data rows `rows`, images `x`): their labels
-    /// one-hot for a conditional pair, their known halves for an inpainting one.
-    pub(crate) fn condition(&self, rows: &[usize], b: u64, x: &Tensor<D>) -> Option<Tensor<2>> {
-        if let Some(inpainting) = &self.config.inpainting {
-            let image = crate::inpainting::image_shape(self.data.item_shape())
-                .expect("checked by Trainer::new");
-            let halves: Vec<_> = (0..rows.len())
-                .map(|i| inpainting.half_for(self.config.seed, b, i))
-                .collect();
-            return Some(crate::inpainting::condition_rows(x.clone(), image, &halves));
-        }
+    /// The conditions of data rows `rows` (their labels one-hot), for a conditional pair.
+    pub(crate) fn class_condition(&self, rows: &[usize]) -> Option<Tensor<2>> {
         let classes = self.classes?;
         Some(self.data.one_hot_labels(rows, classes, &self.device))
+    }
+
+    /// The conditions of real batch number `b` (images `x`), for an inpainting pair: each
+    /// image's known half, the half drawn by [`crate::InpaintingConfig::half_for`].
+    pub(crate) fn inpainting_condition(&self, b: u64, x: &Tensor<D>) -> Option<Tensor<2>> {
+        let inpainting = self.config.inpainting.as_ref()?;
+        let image = crate::builtin::image_shape(self.data.item_shape(), "inpainting")
+            .expect("checked by Trainer::new");
+        let halves: Vec<_> = (0..x.dims()[0])
+            .map(|i| inpainting.half_for(self.config.seed, b, i))
+            .collect();
+        Some(crate::inpainting::condition_rows(x.clone(), image, &halves))
     }
 
     /// The training configuration.
@@ -270,12 +273,13 @@ where
         )));
     }
     if inpainting {
-        let [c, h, w] = crate::inpainting::image_shape(data.item_shape())?;
-        if gc != (c + 1) * h * w {
+        let image = crate::builtin::image_shape(data.item_shape(), "inpainting")?;
+        let width = gan_nn::inpaint_condition_dim(image);
+        if gc != width {
+            let [c, h, w] = image;
             return Err(TrainError::Config(format!(
-                "an inpainting pair for {c}×{h}×{w} images takes conditions of width {}, \
-                 but these players take {gc}",
-                (c + 1) * h * w
+                "an inpainting pair for {c}×{h}×{w} images takes conditions of width {width}, \
+                 but these players take {gc}"
             )));
         }
         return Ok(None);
