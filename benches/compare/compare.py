@@ -1,6 +1,7 @@
 """Runs gan-core and PyTorch alternately on the same machine and prints ours / PyTorch.
 
     python3 benches/compare/compare.py [--threads 1 2] [--rounds 3] [--backends flex ndarray]
+        [--ours-bin PATH] [--torch-device cpu|cuda]
 
 Run it from the repository root with a Python that has the pinned PyTorch
 (`pip install -r benches/compare/requirements.txt`). It builds gan-core's timing binary
@@ -8,7 +9,12 @@ Run it from the repository root with a Python that has the pinned PyTorch
 count and each round runs every implementation once, in turn, each in a fresh process:
 the train step (paper MNIST model, batch 100, float32) and the whole Parzen protocol.
 Warm-up repetitions are excluded by each side; the figure compared is the median of every
-measured repetition over all rounds. `--json FILE` also writes every timing.
+measured repetition over all rounds, against PyTorch's (for Parzen, PyTorch computing each
+distance tile once for the whole sigma grid, as gan-core does; `pytorch-per-sigma`, the
+paper's code's way, is printed beside it). Each side also reports the CPU seconds it used per
+wall-clock second of its measured repetitions. `--json FILE` also writes every timing.
+On a GPU machine (`benches/compare/gpu.sh`): `--backends wgpu --torch-device cuda --ours-bin
+BIN`, with BIN built elsewhere with `--features wgpu`.
 """
 
 import argparse
@@ -56,9 +62,11 @@ def main():
     parser.add_argument("--backends", nargs="+", default=["flex", "ndarray"])
     parser.add_argument("--what", nargs="+", default=list(WORKLOADS), choices=list(WORKLOADS))
     parser.add_argument("--json", help="write every timing to this file")
+    parser.add_argument("--ours-bin", help="gan-core's timing binary, already built")
+    parser.add_argument("--torch-device", default="cpu", choices=["cpu", "cuda"])
     args = parser.parse_args()
 
-    ours = build_ours()
+    ours = args.ours_bin or build_ours()
     torch_script = os.path.join(HERE, "torch_gan.py")
     results = []
     for threads in args.threads:
@@ -66,24 +74,31 @@ def main():
             reps, warmup = WORKLOADS[what]
             commands = {f"gan-core/{b}": [ours, what, "--backend", b, "--reps", str(reps),
                                           "--warmup", str(warmup)] for b in args.backends}
-            commands["pytorch"] = [sys.executable, torch_script, what, "--threads", str(threads),
-                                   "--reps", str(reps), "--warmup", str(warmup)]
+            torch_args = ["--threads", str(threads), "--reps", str(reps), "--warmup", str(warmup),
+                          "--device", args.torch_device]
+            commands["pytorch"] = [sys.executable, torch_script, what, *torch_args]
+            if what == "parzen":
+                commands["pytorch-per-sigma"] = [sys.executable, torch_script, "parzen-per-sigma",
+                                                 *torch_args]
             times = {name: [] for name in commands}
+            cpu = {name: [] for name in commands}
             for _ in range(args.rounds):
                 for name, cmd in commands.items():
-                    times[name] += run(cmd, threads)["times"]
+                    out = run(cmd, threads)
+                    times[name] += out["times"]
+                    cpu[name].append(out["cpu_per_wall"])
             medians = {name: statistics.median(t) for name, t in times.items()}
             for name, t in times.items():
                 results.append({"threads": threads, "what": what, "impl": name,
-                                "median_s": medians[name], "n": len(t), "times": t})
+                                "median_s": medians[name], "n": len(t), "times": t,
+                                "cpu_per_wall": cpu[name]})
             base = medians["pytorch"]
             for name, med in medians.items():
-                ratio = med / base
-                print(f"threads={threads} {what:6} {name:18} median {med * 1e3:9.2f} ms "
-                      f"(n={len(times[name])})  ours/pytorch = {ratio:.3f}"
-                      if name != "pytorch" else
-                      f"threads={threads} {what:6} {name:18} median {med * 1e3:9.2f} ms "
-                      f"(n={len(times[name])})", flush=True)
+                line = (f"threads={threads} {what:6} {name:18} median {med * 1e3:9.2f} ms "
+                        f"(n={len(times[name])}), {statistics.median(cpu[name]):.2f} CPU s/s")
+                if name != "pytorch":
+                    line += f"  /pytorch = {med / base:.3f}"
+                print(line, flush=True)
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)

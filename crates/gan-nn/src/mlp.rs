@@ -126,7 +126,7 @@ impl GanDiscriminator<2> for Discriminator {
     /// One stacked pass over real and generated rows with masks drawn once, then the
     /// generated rows alone through a frozen copy with those rows' masks: the same `D(S)` as
     /// the default's replay, at half the second pass's cost. Draws from the current stream
-    /// (no re-seeding).
+    /// (no re-seeding), then runs the two passes on two cores: they share no graph.
     fn logits_shared(
         &self,
         real: Tensor<2>,
@@ -138,11 +138,12 @@ impl GanDiscriminator<2> for Discriminator {
         let (m, n) = (real.dims()[0], fake.dims()[0]);
         let masks = self.draw_masks(m + n, &real.device());
         let stacked = Tensor::cat(vec![real, fake.clone().detach()], 0);
-        let logits = self.forward_masked(stacked, &masks);
-        let generator = self
-            .clone()
-            .no_grad()
-            .forward_masked(fake, &masks.rows(m, n));
+        let fake_masks = masks.rows(m, n);
+        let (trained, frozen) = (self.clone(), self.clone().no_grad());
+        let (logits, generator) = rayon::join(
+            move || trained.forward_masked(stacked, &masks),
+            move || frozen.forward_masked(fake, &fake_masks),
+        );
         SharedLogits {
             real: logits.clone().narrow(0, 0, m),
             fake: logits.narrow(0, m, n),

@@ -157,22 +157,37 @@ where
                 }
             }
         };
-        // G's logits come through a copy of D whose parameters take no gradient and D's from
-        // rows detached from G, so one backward pass of both objectives gives each network the
-        // gradient of its own objective only.
         let d_loss = self
             .loss
             .discriminator(real_logits.clone(), fake_logits.clone());
         let g_loss = with_reconstruction(self.loss.generator(g_logits), reconstruction);
-        let scale = self.config.discriminator_loss_scale;
-        let mut grads = (d_loss.clone().mul_scalar(scale) + g_loss.clone()).backward();
-        let d_grads = GradientsParams::from_module(&mut grads, &self.discriminator);
-        let g_grads = GradientsParams::from_module(&mut grads, &self.generator);
-        let stats = read_stats(d_loss, g_loss, real_logits, fake_logits, self.step)?;
-        self.apply_d_grads(self.step, epoch, d_grads);
-        self.generator = self
-            .g_rule
-            .step(self.step, epoch, self.generator.clone(), g_grads);
+        let stats = read_stats(
+            d_loss.clone(),
+            g_loss.clone(),
+            real_logits,
+            fake_logits,
+            self.step,
+        )?;
+        // G's logits come through a copy of D whose parameters take no gradient and D's from
+        // rows detached from G: the two objectives have separate graphs, so each network's
+        // backward pass and update run on a core of their own, with the values one backward
+        // pass over the sum of both objectives would give.
+        let d_objective = d_loss.mul_scalar(self.config.discriminator_loss_scale);
+        let (step, max_col_norm) = (self.step, self.config.max_col_norm);
+        let (d_rule, g_rule) = (&mut self.d_rule, &mut self.g_rule);
+        let (discriminator, generator) = (self.discriminator.clone(), self.generator.clone());
+        let (discriminator, generator) = rayon::join(
+            || {
+                let grads = GradientsParams::from_grads(d_objective.backward(), &discriminator);
+                update_discriminator(d_rule, max_col_norm, step, epoch, discriminator, grads)
+            },
+            || {
+                let grads = GradientsParams::from_grads(g_loss.backward(), &generator);
+                g_rule.step(step, epoch, generator, grads)
+            },
+        );
+        self.discriminator = discriminator;
+        self.generator = generator;
         Ok(stats)
     }
 
@@ -221,13 +236,26 @@ where
     }
 
     fn apply_d_grads(&mut self, update: u64, epoch: u64, grads: GradientsParams) {
-        let d = self
-            .d_rule
-            .step(update, epoch, self.discriminator.clone(), grads);
-        self.discriminator = match self.config.max_col_norm {
-            Some(c) => d.map(&mut MaxColumnNorm(c)),
-            None => d,
-        };
+        let d = self.discriminator.clone();
+        let max_col_norm = self.config.max_col_norm;
+        self.discriminator =
+            update_discriminator(&mut self.d_rule, max_col_norm, update, epoch, d, grads);
+    }
+}
+
+/// One update of the discriminator, then pylearn2's column-norm constraint where it has one.
+fn update_discriminator<M: burn::module::Module>(
+    rule: &mut crate::optim::LearningRule,
+    max_col_norm: Option<f64>,
+    update: u64,
+    epoch: u64,
+    discriminator: M,
+    grads: GradientsParams,
+) -> M {
+    let d = rule.step(update, epoch, discriminator, grads);
+    match max_col_norm {
+        Some(c) => d.map(&mut MaxColumnNorm(c)),
+        None => d,
     }
 }
 

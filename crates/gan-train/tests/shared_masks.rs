@@ -1,7 +1,8 @@
 //! The simultaneous update's objectives: one backward pass gives each player the gradient of
 //! its own objective only, and with shared masks both objectives read the same dropped-out
 //! `D(S)` (the released `AdversaryCost2`), for the paper's discriminator and for any
-//! discriminator through the trait's default (replayed randomness).
+//! discriminator through the trait's default (replayed randomness). The trainer runs the two
+//! objectives' backward passes apart, at once: they give the joint pass's gradients bit for bit.
 
 use std::sync::{Mutex, MutexGuard};
 
@@ -98,6 +99,7 @@ fn check<Dm: GanDiscriminator<2>>(
     let z = Tensor::<2>::random([7, 4], Distribution::Normal(0.0, 1.0), device);
     let loss = GeneratorLoss::NonSaturating;
 
+    let apart = backward_apart(d, g, x.clone(), z.clone(), loss, &seed_masks);
     seed_masks();
     let shared = d.logits_shared(x.clone(), g.forward(z.clone()), None, 77);
     assert_close(
@@ -109,6 +111,7 @@ fn check<Dm: GanDiscriminator<2>>(
     let mut both = (d_loss.mul_scalar(0.5) + loss.loss(shared.generator)).backward();
     let mut d_both = GradientsParams::from_module(&mut both, d);
     let mut g_both = GradientsParams::from_module(&mut both, g);
+    let (mut d_apart, mut g_apart) = apart;
 
     // The same masks, drawn again, for each objective alone.
     seed_masks();
@@ -124,15 +127,19 @@ fn check<Dm: GanDiscriminator<2>>(
     let g_only = loss.loss(d_inner.forward_masked(fake, &fake_masks));
     let mut g_ref = GradientsParams::from_grads(g_only.backward(), g);
     for w in [&d_inner.hidden[0].linear.weight, &d_inner.output.weight] {
-        assert_close(
-            &grad_values(&mut d_both, w),
-            &grad_values(&mut d_ref, w),
-            "D's gradient",
-        );
+        let joint = grad_values(&mut d_both, w);
+        assert_eq!(joint, grad_values(&mut d_apart, w), "D's gradient apart");
+        assert_close(&joint, &grad_values(&mut d_ref, w), "D's gradient");
     }
     for layer in &g.layers {
+        let joint = grad_values(&mut g_both, &layer.weight);
+        assert_eq!(
+            joint,
+            grad_values(&mut g_apart, &layer.weight),
+            "G's gradient apart"
+        );
         assert_close(
-            &grad_values(&mut g_both, &layer.weight),
+            &joint,
             &grad_values(&mut g_ref, &layer.weight),
             "G's gradient",
         );
@@ -145,6 +152,28 @@ fn check<Dm: GanDiscriminator<2>>(
         d_both.remove::<2>(g.layers[1].weight.id).is_none(),
         "D's gradients include a G parameter"
     );
+}
+
+/// What the trainer runs: each objective's backward pass on a thread of its own, both threads
+/// at once. `(D's gradients, G's gradients)`.
+fn backward_apart<Dm: GanDiscriminator<2>>(
+    d: &Dm,
+    g: &Generator,
+    x: Tensor<2>,
+    z: Tensor<2>,
+    loss: GeneratorLoss,
+    seed_masks: &impl Fn(),
+) -> (GradientsParams, GradientsParams) {
+    seed_masks();
+    let shared = d.logits_shared(x, g.forward(z), None, 77);
+    let d_objective = discriminator_loss(shared.real, shared.fake).mul_scalar(0.5);
+    let g_objective = loss.loss(shared.generator);
+    let (d, g) = (d.clone(), g.clone());
+    std::thread::scope(|s| {
+        let d_thread = s.spawn(move || GradientsParams::from_grads(d_objective.backward(), &d));
+        let g_thread = s.spawn(move || GradientsParams::from_grads(g_objective.backward(), &g));
+        (d_thread.join().unwrap(), g_thread.join().unwrap())
+    })
 }
 
 #[test]
