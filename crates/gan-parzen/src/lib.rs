@@ -28,7 +28,8 @@ mod reference;
 
 pub use reference::reference_log_likelihood;
 
-use burn::tensor::Tensor;
+use burn::tensor::{Device, Tensor};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -201,10 +202,21 @@ impl ParzenEvaluator {
             .iter()
             .map(|&s| -(n as f64).ln() - d as f64 * (s * (2.0 * std::f64::consts::PI).sqrt()).ln())
             .collect();
-        let mut out = vec![Vec::with_capacity(m); sigmas.len()];
-        for start in (0..m).step_by(rows) {
+        let starts: Vec<usize> = (0..m).step_by(rows).collect();
+        let tile = |&start: &usize| {
             let tile = x.clone().narrow(0, start, rows.min(m - start));
-            let per_sigma = tile_log_likelihoods(tile, &sample_tiles, sigmas);
+            tile_log_likelihoods(tile, &sample_tiles, sigmas)
+        };
+        // On the CPU, test tiles run on every core at once (each tile's exponentials and
+        // reductions are single-threaded in Burn's CPU backends); results are the same as in
+        // turn. A GPU takes them one after another.
+        let per_tile: Vec<Vec<Vec<f64>>> = if runs_on_host(&x.device()) {
+            starts.par_iter().map(tile).collect()
+        } else {
+            starts.iter().map(tile).collect()
+        };
+        let mut out = vec![Vec::with_capacity(m); sigmas.len()];
+        for per_sigma in per_tile {
             for ((dst, values), c) in out.iter_mut().zip(per_sigma).zip(&log_norm) {
                 dst.extend(values.into_iter().map(|v| v + c));
             }
@@ -323,6 +335,14 @@ fn check_finite(t: &Tensor<2>, which: &'static str) -> Result<(), ParzenError> {
 /// device tensor is carried from one sample tile to the next. (An earlier version kept a
 /// running minimum and rescaled sums on the device; on wgpu with Burn 0.22.1's fusion, the
 /// sums then read back wrong after a few tiles, an aliasing of buffers in the fused graph.)
+/// Whether `device` computes on the host's cores (Flex, NdArray), not on a GPU. Burn 0.22
+/// exposes a device's backend only through its `Debug` form (`Device<Flex(..)>`,
+/// `Device<Autodiff { device: NdArray(..), .. }>`).
+fn runs_on_host(device: &Device) -> bool {
+    let name = format!("{device:?}");
+    name.contains("Flex(") || name.contains("NdArray(")
+}
+
 fn tile_log_likelihoods(x: Tensor<2>, samples: &[Tensor<2>], sigmas: &[f64]) -> Vec<Vec<f64>> {
     let to_host = |t: Tensor<2>| {
         t.into_data()
@@ -377,5 +397,22 @@ fn log_add_exp(a: f64, b: f64) -> f64 {
         hi
     } else {
         hi + (lo - hi).exp().ln_1p()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use gan_backend::{Backend, test_backends};
+
+    /// The tiles go parallel on the CPU backends only: the check reads Burn's `Debug` form,
+    /// which a Burn upgrade could change.
+    #[test]
+    fn host_devices_are_told_from_gpus() {
+        for backend in test_backends() {
+            for device in [backend.device(), backend.autodiff_device()] {
+                assert_eq!(super::runs_on_host(&device), backend.is_cpu(), "{device:?}");
+            }
+        }
+        assert!(super::runs_on_host(&Backend::Flex.device()));
     }
 }
