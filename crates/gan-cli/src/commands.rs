@@ -263,11 +263,19 @@ pub struct PlotArgs {
     /// The PNG to write (default: RUN_DIR/training.png).
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Another run (or model) directory whose Parzen curve (its parzen.jsonl) is drawn beside
+    /// this run's, named by the path as given; repeat for more.
+    #[arg(long, value_name = "DIR")]
+    compare: Vec<PathBuf>,
 }
 
 pub fn plot(a: PlotArgs) -> Result<(), CliError> {
     let out = a.out.unwrap_or_else(|| a.run_dir.join("training.png"));
-    RunCurves::read(&a.run_dir)?.write_png(&out)?;
+    let mut curves = RunCurves::read(&a.run_dir)?;
+    for other in &a.compare {
+        curves = curves.compare_with(other)?;
+    }
+    curves.write_png(&out)?;
     println!("{}", out.display());
     Ok(())
 }

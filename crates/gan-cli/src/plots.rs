@@ -1,5 +1,6 @@
 //! `training.png`: the losses, the discriminator's outputs and (when evaluated) the Parzen
-//! log-likelihood of a run, drawn from its `metrics.jsonl` and `parzen.jsonl`.
+//! log-likelihood of a run, drawn from its `metrics.jsonl` and `parzen.jsonl`, with other
+//! runs' Parzen curves beside it on request.
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -19,13 +20,28 @@ const FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
 const WIDTH: u32 = 900;
 const PANEL_HEIGHT: u32 = 300;
 
+/// Parzen evaluations by step: (mean, standard error).
+type ParzenCurve = BTreeMap<u64, (f64, f64)>;
+
 /// The curves of a run, one point per logged step (the last record wins for a step logged
 /// twice, as happens after resuming from an older checkpoint).
 #[derive(Debug, Default)]
 pub struct RunCurves {
     metrics: BTreeMap<u64, MetricsRecord>,
-    parzen: BTreeMap<u64, (f64, f64)>,
+    parzen: ParzenCurve,
+    /// The name of the run's Parzen curve when others are drawn beside it.
+    name: String,
+    /// Other runs' Parzen curves, by name, drawn beside this run's.
+    compared: Vec<(String, ParzenCurve)>,
 }
+
+/// Colours of the compared runs' curves, in turn.
+const COMPARED_COLOURS: [RGBColor; 4] = [
+    RGBColor(31, 119, 180),
+    RGBColor(214, 39, 40),
+    RGBColor(44, 160, 44),
+    RGBColor(148, 103, 189),
+];
 
 /// One line of `parzen.jsonl`.
 #[derive(serde::Deserialize)]
@@ -38,14 +54,29 @@ struct EvalRecord {
 impl RunCurves {
     /// Reads `metrics.jsonl` (required) and `parzen.jsonl` (optional) of a run directory.
     pub fn read(run_dir: &Path) -> Result<Self, CliError> {
-        let mut curves = RunCurves::default();
+        let mut curves = RunCurves {
+            name: run_dir.display().to_string(),
+            parzen: read_parzen(run_dir, false)?,
+            ..RunCurves::default()
+        };
         for r in read_jsonl::<MetricsRecord>(&run_dir.join("metrics.jsonl"), true)? {
             curves.metrics.insert(r.step, r);
         }
-        for r in read_jsonl::<EvalRecord>(&run_dir.join("parzen.jsonl"), false)? {
-            curves.parzen.insert(r.step, (r.report.mean, r.report.se));
-        }
         Ok(curves)
+    }
+
+    /// Adds another run's Parzen curve (its `parzen.jsonl`, required) beside this run's,
+    /// named by its directory as given.
+    pub fn compare_with(mut self, run_dir: &Path) -> Result<Self, CliError> {
+        let curve = read_parzen(run_dir, true)?;
+        if curve.is_empty() {
+            return Err(CliError::Usage(format!(
+                "{}: no evaluations to compare",
+                run_dir.join("parzen.jsonl").display()
+            )));
+        }
+        self.compared.push((run_dir.display().to_string(), curve));
+        Ok(self)
     }
 
     /// Draws the panels as a PNG at `path` (written to a temporary file, then renamed).
@@ -60,7 +91,11 @@ impl RunCurves {
             register_font("sans-serif", FontStyle::Normal, FONT)
                 .unwrap_or_else(|_| panic!("the bundled font parses"));
         });
-        let panels = if self.parzen.is_empty() { 2 } else { 3 };
+        let panels = if self.parzen.is_empty() && self.compared.is_empty() {
+            2
+        } else {
+            3
+        };
         let height = PANEL_HEIGHT * panels;
         let mut pixels = vec![0u8; (WIDTH * height * 3) as usize];
         self.draw(&mut pixels, (WIDTH, height))
@@ -77,8 +112,9 @@ impl RunCurves {
         let root = BitMapBackend::with_buffer(pixels, size).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
         let areas = root.split_evenly(((size.1 / PANEL_HEIGHT) as usize, 1));
-        let last_step = *self.metrics.keys().last().expect("not empty");
-        let steps = 0..last_step.max(1);
+        let last_logged = *self.metrics.keys().last().expect("not empty");
+        let last_compared = self.compared.iter().filter_map(|(_, c)| c.keys().last());
+        let steps = 0..last_compared.fold(last_logged, |a, &b| a.max(b)).max(1);
         let series = |f: fn(&MetricsRecord) -> f64| -> Vec<(u64, f64)> {
             self.metrics.values().map(|r| (r.step, f(r))).collect()
         };
@@ -105,22 +141,36 @@ impl RunCurves {
             SeriesLabelPosition::UpperRight,
         )?;
         if let Some(area) = areas.get(2) {
-            let mean: Vec<(u64, f64)> = self.parzen.iter().map(|(&s, &(m, _))| (s, m)).collect();
+            let mean = |c: &ParzenCurve| -> Vec<(u64, f64)> {
+                c.iter().map(|(&s, &(m, _))| (s, m)).collect()
+            };
             let band = |sign: f64| -> Vec<(u64, f64)> {
                 self.parzen
                     .iter()
                     .map(|(&s, &(m, se))| (s, m + sign * se))
                     .collect()
             };
+            let grey = RGBColor(150, 150, 150);
+            let mut curves: Vec<Series> = Vec::new();
+            if !self.parzen.is_empty() {
+                let name = if self.compared.is_empty() {
+                    "mean"
+                } else {
+                    &self.name
+                };
+                curves.push((name, BLACK, mean(&self.parzen)));
+                curves.push(("+ se", grey, band(1.0)));
+                curves.push(("− se", grey, band(-1.0)));
+            }
+            for ((name, curve), colour) in self.compared.iter().zip(COMPARED_COLOURS.iter().cycle())
+            {
+                curves.push((name, *colour, mean(curve)));
+            }
             panel(
                 area,
                 "Parzen test log-likelihood (± standard error)",
                 steps,
-                &[
-                    ("mean", BLACK, mean),
-                    ("+ se", RGBColor(150, 150, 150), band(1.0)),
-                    ("− se", RGBColor(150, 150, 150), band(-1.0)),
-                ],
+                &curves,
                 None,
                 // The curve rises to the right: keep the legend off its end.
                 SeriesLabelPosition::LowerRight,
@@ -197,6 +247,15 @@ fn panel(
         .border_style(BLACK)
         .draw()
         .map_err(|e| e.to_string())
+}
+
+/// A run's Parzen evaluations (`parzen.jsonl`; when not `required`, a missing file is none).
+fn read_parzen(run_dir: &Path, required: bool) -> Result<ParzenCurve, CliError> {
+    let records = read_jsonl::<EvalRecord>(&run_dir.join("parzen.jsonl"), required)?;
+    Ok(records
+        .into_iter()
+        .map(|r| (r.step, (r.report.mean, r.report.se)))
+        .collect())
 }
 
 /// The records of a JSON-lines file; a missing optional file is empty.
