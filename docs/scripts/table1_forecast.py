@@ -1,13 +1,14 @@
-"""Where the paper preset's Parzen curve is heading (docs/reproduction.md, Table 1).
+"""Where the paper preset's Parzen curve is heading (docs/table1.md).
 
 The preset's learning rate decays as 0.1 / 1.000004^t, so by step t the run has taken the
 fraction f(t) = 1 - 1.000004^-t of all the step size it will ever take (f(500,000) = 0.865,
-f(1,000,000) = 0.982). Past 200,000 steps the Parzen estimate of the 0.1 run grows about
-linearly in f. This script fits LL = a + b f over the evaluations from --from onwards of each
+f(1,000,000) = 0.982). Past 200,000 steps the Parzen estimates of both the 0.1 run and the
+corrected run grow about linearly in f. This script fits LL = a + b f over the evaluations from --from onwards of each
 run given (ordinary least squares, the residuals' spread as the noise) and prints the fitted
 value at 500,000 and 1,000,000 steps and at f = 1 (training forever), with standard errors.
 
-    python docs/scripts/table1_forecast.py models/mnist-paper/parzen.jsonl RUN/parzen.jsonl
+    python docs/scripts/table1_forecast.py docs/runs/gan-core-0.1-paper/parzen.jsonl \
+        models/mnist-paper/run/parzen.jsonl
 """
 
 import argparse
@@ -36,7 +37,7 @@ def read(path):
 
 
 def fit(f, y):
-    """Least-squares line through (f, y): coefficients and their covariance."""
+    """Least-squares line through (f, y): coefficients, their covariance, the scatter."""
     design = np.stack([np.ones_like(f), f], axis=1)
     coef, residuals, _, _ = np.linalg.lstsq(design, y, rcond=None)
     dof = len(y) - 2
