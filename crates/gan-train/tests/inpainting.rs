@@ -6,7 +6,7 @@ use gan_nn::{DcganConfig, Half, InpaintConfig, Noise};
 use gan_train::*;
 
 mod common;
-use common::{all_params as params, cpu, rng_lock};
+use common::{cpu, params, rng_lock};
 
 /// 96 images of 8 × 8: a bar whose row and column depend on the index.
 fn bars() -> Dataset {
