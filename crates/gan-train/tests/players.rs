@@ -13,7 +13,7 @@ use gan_nn::{DcganConfig, DcganDiscriminator, DcganGenerator, GanDiscriminator, 
 use gan_train::*;
 
 mod common;
-use common::{cpu, rng_lock};
+use common::{cpu, kill_child_after_checkpoints, rng_lock};
 
 fn params<M: Module>(m: &M) -> Vec<f32> {
     collect(m, false)
@@ -95,23 +95,13 @@ fn conv_child_trains_until_killed() {
 fn sigkill_conv_pair_then_resume_matches_an_uninterrupted_run() {
     let _rng = rng_lock();
     let dir = tempfile::tempdir().unwrap();
-    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["--ignored", "--exact", "conv_child_trains_until_killed"])
-        .env("GAN_CONV_CHILD_DIR", dir.path())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(300);
-    while list_checkpoints(dir.path()).map(|c| c.len()).unwrap_or(0) < 2 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "child made no checkpoints"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    kill_child_after_checkpoints(
+        "conv_child_trains_until_killed",
+        "GAN_CONV_CHILD_DIR",
+        dir.path(),
+        2,
+        std::time::Duration::from_secs(300),
+    );
 
     // The run's own config.json rebuilds the players.
     let (mut resumed, info) = resume::<DcganGenerator, DcganDiscriminator, DcganConfig, 4>(

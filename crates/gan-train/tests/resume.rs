@@ -106,29 +106,13 @@ fn kill_config() -> RunConfig {
 fn sigkill_mid_run_then_resume_matches_an_uninterrupted_run() {
     let _rng = rng_lock();
     let dir = tempfile::tempdir().unwrap();
-    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--ignored",
-            "--exact",
-            "child_trains_until_killed",
-            "--nocapture",
-        ])
-        .env("GAN_TRAIN_CHILD_DIR", dir.path())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    // Wait for a few checkpoints, then kill without warning (SIGKILL on Unix).
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
-    while list_checkpoints(dir.path()).map(|c| c.len()).unwrap_or(0) < 3 {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "child made no checkpoints"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
-    child.kill().unwrap();
-    child.wait().unwrap();
+    kill_child_after_checkpoints(
+        "child_trains_until_killed",
+        "GAN_TRAIN_CHILD_DIR",
+        dir.path(),
+        3,
+        std::time::Duration::from_secs(120),
+    );
 
     let (mut t, info) = MlpTrainer::resume_mlp(dir.path(), gaussian_data(), &cpu()).unwrap();
     assert!(

@@ -31,13 +31,7 @@ pub fn params<M: Module>(m: &M) -> Vec<f32> {
     struct Collect(Vec<f32>);
     impl burn::module::ModuleVisitor for Collect {
         fn visit_float<const D: usize>(&mut self, p: &Param<Tensor<D>>) {
-            self.0.extend(
-                p.val()
-                    .into_data()
-                    .convert::<f32>()
-                    .try_to_vec::<f32>()
-                    .unwrap(),
-            );
+            self.0.extend(values(p.val()));
         }
     }
     let mut c = Collect(Vec::new());
@@ -125,4 +119,33 @@ pub fn train_to(config: &RunConfig, run_dir: &Path, steps: u64) -> (Vec<f32>, Ve
         MlpTrainer::create_mlp_run(&config.clone(), gaussian_data(), &cpu(), run_dir).unwrap();
     t.train(&Until::steps(steps), &mut []).unwrap();
     (params(t.generator()), params(t.discriminator()))
+}
+
+/// Runs this test binary's ignored test `child` in a child process, with `env` set to `dir`,
+/// until `dir` holds `checkpoints` checkpoints (at most `limit`), then kills it without warning
+/// (SIGKILL on Unix): the first half of every SIGKILL-and-resume test.
+pub fn kill_child_after_checkpoints(
+    child: &str,
+    env: &str,
+    dir: &Path,
+    checkpoints: usize,
+    limit: std::time::Duration,
+) {
+    let mut process = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--ignored", "--exact", child])
+        .env(env, dir)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + limit;
+    while list_checkpoints(dir).map(|c| c.len()).unwrap_or(0) < checkpoints {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "child made no checkpoints"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    process.kill().unwrap();
+    process.wait().unwrap();
 }
