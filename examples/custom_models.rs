@@ -127,12 +127,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             println!("resumed at step {}", info.step);
             trainer
         };
-    let mut log = OnRecord(|r: &MetricsRecord| {
-        println!(
-            "step {:5}  D {:.3}  G {:.3}  D(x) {:.2}  D(G(z)) {:.2}",
-            r.step, r.d_loss, r.g_loss, r.d_real, r.d_fake
-        )
-    });
+    let mut log = OnRecord(|r: &MetricsRecord| println!("step {:5}  {}", r.step, r.summary()));
     trainer.train(&Until::steps(steps), &mut [&mut log])?;
 
     // The generator alone, loaded from the run directory for sampling.

@@ -6,11 +6,9 @@
 
 use std::path::PathBuf;
 
-use burn::module::Module;
 use gan_core::data::{Mnist, default_data_dir};
-use gan_core::parzen::ParzenEvaluator;
 use gan_core::prelude::*;
-use gan_core::train::list_checkpoints;
+use gan_core::train::{ParzenHook, ParzenRecord, list_checkpoints};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
@@ -32,18 +30,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("resumed at step {}", info.step);
         trainer
     };
-    // The evaluation is a hook: it runs every 5 epochs, inside the training loop.
-    let mut evaluation = Evaluation {
-        every: 5 * trainer.steps_per_epoch(),
-        valid: mnist.valid.to_tensor(&device),
-        test: mnist.test.to_tensor(&device),
-        device: device.clone(),
-    };
-    let mut log = OnRecord(|r: &MetricsRecord| {
+    // The evaluation is a hook (the one `gan train --eval-every` runs): every 5 epochs, inside
+    // the training loop, logged to the run's parzen.jsonl.
+    let mut evaluation = ParzenHook::new(
+        5 * trainer.steps_per_epoch(),
+        10_000,
+        mnist.valid.to_tensor(&device),
+        mnist.test.to_tensor(&device),
+    )?
+    .on_report(|r: &ParzenRecord| {
         println!(
-            "epoch {:3} step {:6}  D {:.3}  G {:.3}  D(x) {:.2}  D(G(z)) {:.2}",
-            r.epoch, r.step, r.d_loss, r.g_loss, r.d_real, r.d_fake
+            "epoch {:3}: Parzen log-likelihood {:.1} ± {:.1} (σ = {:.3}), {:.0} s of training",
+            r.epoch, r.report.mean, r.report.se, r.report.sigma, r.wall_time_s
         )
+    });
+    let mut log = OnRecord(|r: &MetricsRecord| {
+        println!("epoch {:3} step {:6}  {}", r.epoch, r.step, r.summary())
     });
     let until = Until {
         epochs: Some(epochs),
@@ -51,37 +53,4 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     trainer.train(&until, &mut [&mut evaluation, &mut log])?;
     Ok(())
-}
-
-/// Table 1's protocol on the trainer's generator, every `every` steps.
-struct Evaluation {
-    every: u64,
-    valid: Tensor<2>,
-    test: Tensor<2>,
-    device: Device,
-}
-
-impl Hook<Generator, Discriminator, 2> for Evaluation {
-    fn every(&self) -> Option<u64> {
-        Some(self.every)
-    }
-
-    fn on_step(
-        &mut self,
-        trainer: &MlpTrainer,
-    ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-        self.device.seed(0);
-        let g = trainer.generator().valid();
-        let samples = g.forward(Noise::Gaussian.sample(10_000, 100, &self.device));
-        let r = ParzenEvaluator::paper_protocol().evaluate(&samples, &self.valid, &self.test)?;
-        println!(
-            "epoch {:3}: Parzen log-likelihood {:.1} ± {:.1} (σ = {:.3}), {:.0} s of training",
-            trainer.epoch(),
-            r.mean,
-            r.se,
-            r.sigma,
-            trainer.elapsed_secs()
-        );
-        Ok(())
-    }
 }

@@ -23,12 +23,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut config = RunConfig::paper_mnist();
     config.train.log_every = 100;
     let mut trainer = MlpTrainer::mlp(&config, mnist.train.clone(), &device)?;
-    let mut log = OnRecord(|r: &MetricsRecord| {
-        println!(
-            "step {:5}  D loss {:.3}  G loss {:.3}  D(x) {:.2}  D(G(z)) {:.2}",
-            r.step, r.d_loss, r.g_loss, r.d_real, r.d_fake
-        )
-    });
+    let mut log = OnRecord(|r: &MetricsRecord| println!("step {:5}  {}", r.step, r.summary()));
     trainer.train(&Until::steps(steps), &mut [&mut log])?;
 
     // Sample from the trained generator (an inference copy, without autodiff).

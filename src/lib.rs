@@ -49,11 +49,11 @@ pub mod prelude {
         Discriminator, DiscriminatorConfig, GanDiscriminator, GanGenerator, Generator,
         GeneratorConfig, Maxout, MaxoutConfig, MlpGanConfig, Noise,
     };
-    pub use gan_objective::{GeneratorLoss, discriminator_loss, value_function};
+    pub use gan_objective::{GeneratorLoss, Loss, discriminator_loss, value_function};
     pub use gan_parzen::{ParzenEvaluator, ParzenReport};
     pub use gan_train::{
-        Hook, MetricsRecord, MlpTrainer, ModelConfig, OnRecord, RunConfig, TrainConfig, Trainer,
-        Until,
+        EmaConfig, Hook, MetricsRecord, MlpTrainer, ModelConfig, OnRecord, Regularisers, RunConfig,
+        TrainConfig, Trainer, Until,
     };
 }
 

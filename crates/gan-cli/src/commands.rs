@@ -68,6 +68,8 @@ pub struct SampleArgs {
     /// The run whose generator samples (its newest valid checkpoint).
     #[arg(long)]
     run_dir: PathBuf,
+    #[command(flatten)]
+    weights: crate::WeightsArgs,
     /// Number of samples.
     #[arg(long, default_value_t = 100)]
     n: usize,
@@ -130,7 +132,7 @@ pub fn sample(a: SampleArgs) -> Result<(), CliError> {
     }
     let device = a.device.device()?;
     let config = read_run(&a.run_dir)?;
-    let g = crate::inputs::load_sampler(&a.run_dir, &device)?;
+    let g = crate::inputs::load_sampler(&a.run_dir, &device, a.weights.weights())?;
     let shape = g.sample_shape();
     let d: usize = shape.iter().product();
     check_rows("--n", a.n, d)?;
@@ -148,7 +150,7 @@ pub fn sample(a: SampleArgs) -> Result<(), CliError> {
         None => (rows.iter().map(|r| prep.for_display(r)).collect(), cols),
         Some(path) => {
             // Nearest in the space the generator was trained in.
-            let train = prep.apply(crate::data::training_rows(path)?)?;
+            let train = prep.apply(gan_data::training_rows(path)?)?;
             if train.dim() != d || train.is_empty() {
                 return Err(CliError::Usage(format!(
                     "--nearest {}: {} rows of {} values, the samples have {d}",
@@ -189,6 +191,8 @@ pub struct InterpolateArgs {
     /// The run whose generator is used.
     #[arg(long)]
     run_dir: PathBuf,
+    #[command(flatten)]
+    weights: crate::WeightsArgs,
     /// The image to write.
     #[arg(long, default_value = "interpolation.png")]
     out: PathBuf,
@@ -223,7 +227,7 @@ pub fn interpolate(a: InterpolateArgs) -> Result<(), CliError> {
         );
     }
     let config = read_run(&a.run_dir)?;
-    let g = crate::inputs::load_sampler(&a.run_dir, &device)?;
+    let g = crate::inputs::load_sampler(&a.run_dir, &device, a.weights.weights())?;
     let shape = g.sample_shape();
     let d: usize = shape.iter().product();
     let n = a.rows.saturating_mul(a.steps);

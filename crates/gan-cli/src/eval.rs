@@ -21,6 +21,8 @@ pub struct EvalArgs {
     #[arg(long)]
     run_dir: PathBuf,
     #[command(flatten)]
+    weights: crate::WeightsArgs,
+    #[command(flatten)]
     data: DataArgs,
     /// Which measures (comma-separated): parzen, fid, kid, prdc, classes, memorisation or all.
     #[arg(long, value_enum, value_delimiter = ',', default_value = "parzen")]
@@ -76,7 +78,7 @@ pub fn eval(a: EvalArgs) -> Result<(), CliError> {
     let mut metrics = quality::expand(&a.metrics);
     let device = a.device.device()?;
     let config = read_run(&a.run_dir)?;
-    let g = crate::inputs::load_sampler(&a.run_dir, &device)?;
+    let g = crate::inputs::load_sampler(&a.run_dir, &device, a.weights.weights())?;
     check_rows("--samples", a.samples, g.sample_shape().iter().product())?;
     device.seed(a.seed);
     let condition = cycled_classes(a.samples, g.condition_dim(), &device);

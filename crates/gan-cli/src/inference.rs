@@ -80,7 +80,8 @@ pub struct TrainInferenceArgs {
 pub fn train_inference(a: TrainInferenceArgs) -> Result<(), CliError> {
     let device = a.device.device()?;
     let noise = read_run(&a.run_dir)?.train.noise;
-    let generator = crate::inputs::load_sampler(&a.run_dir, &device)?;
+    let generator =
+        crate::inputs::load_sampler(&a.run_dir, &device, gan_train::GeneratorWeights::Average)?;
     if generator.condition_dim() > 0 {
         return Err(CliError::Usage(
             "learned inference inverts unconditional generators; this one is conditional".into(),
@@ -212,7 +213,8 @@ pub struct Inverter {
 
 impl Inverter {
     pub fn load(run_dir: &Path, device: &Device) -> Result<Self, CliError> {
-        let generator = crate::inputs::load_sampler(run_dir, device)?;
+        let generator =
+            crate::inputs::load_sampler(run_dir, device, gan_train::GeneratorWeights::Average)?;
         let (encoder, manifest) = with_module!(&generator, g => load_encoder(run_dir, g, device))?;
         Ok(Self {
             generator,

@@ -13,10 +13,14 @@ pub fn read_run(run_dir: &Path) -> Result<gan_train::RunConfig, CliError> {
     Ok(gan_train::read_run_config(run_dir)?)
 }
 
-/// The generator of a run or export, for commands that sample from noise: an inpainting
-/// generator, which completes images instead, is refused.
-pub fn load_sampler(run_dir: &Path, device: &Device) -> Result<BuiltinGenerator, CliError> {
-    match gan_train::load_generator(run_dir, device)? {
+/// The generator of a run or export (its `weights`), for commands that sample from noise: an
+/// inpainting generator, which completes images instead, is refused.
+pub fn load_sampler(
+    run_dir: &Path,
+    device: &Device,
+    weights: gan_train::GeneratorWeights,
+) -> Result<BuiltinGenerator, CliError> {
+    match gan_train::load_generator_with(run_dir, device, weights)? {
         BuiltinGenerator::Inpaint(_) => Err(CliError::Usage(format!(
             "{} is an inpainting model: it completes images rather than sampling (use `gan inpaint`)",
             run_dir.display()
@@ -55,17 +59,7 @@ pub fn generate(
     Tensor::cat(parts, 0)
 }
 
-/// Conditions for `n` samples of a generator taking `classes`-wide conditions: sample `i` gets
-/// class `i mod classes`, one-hot (`None` for an unconditional generator).
-pub fn cycled_classes(n: usize, classes: usize, device: &Device) -> Option<Tensor<2>> {
-    (classes > 0).then(|| {
-        let mut values = vec![0f32; n * classes];
-        for i in 0..n {
-            values[i * classes + i % classes] = 1.0;
-        }
-        Tensor::from_data(TensorData::new(values, [n, classes]), device)
-    })
-}
+pub use gan_train::cycled_classes;
 
 /// A tensor's values on the host.
 pub fn host(t: Tensor<2>) -> Vec<f32> {

@@ -44,6 +44,8 @@ pub struct ExportArgs {
     /// The run whose newest valid checkpoint is exported.
     #[arg(long)]
     run_dir: PathBuf,
+    #[command(flatten)]
+    weights: crate::WeightsArgs,
     /// Directory to write (created if needed).
     #[arg(long)]
     out: PathBuf,
@@ -71,7 +73,13 @@ pub fn export(a: ExportArgs) -> Result<(), CliError> {
                 .into(),
         ));
     }
-    let model = gan_train::export_generator(&a.run_dir, &a.out, a.precision.into(), &device)?;
+    let model = gan_train::export_generator_with(
+        &a.run_dir,
+        &a.out,
+        a.precision.into(),
+        &device,
+        a.weights.weights(),
+    )?;
     let weights = a.out.join(gan_train::GENERATOR_FILE);
     report_written(
         &weights,
@@ -93,7 +101,11 @@ fn export_safetensors(a: &ExportArgs, device: &burn::tensor::Device) -> Result<(
             "safetensors export writes the MLP players' PyTorch layout; this run is a DCGAN".into(),
         ));
     };
-    let generator = gan_train::load_generator_into(&a.run_dir, model.generator.init(device)?)?;
+    let generator = gan_train::load_generator_weights(
+        &a.run_dir,
+        model.generator.init(device)?,
+        a.weights.weights(),
+    )?;
     // The discriminator is loaded before anything is written, so that a model directory
     // (which has none) writes nothing.
     let discriminator = if a.discriminator {
@@ -162,6 +174,7 @@ pub fn import(a: ImportArgs) -> Result<(), CliError> {
         step: 0,
         epoch: 0,
         source: format!("imported from {}", a.from.display()),
+        averaged: false,
     };
     let json = config.to_json()?;
     gan_train::save_generator_module(&a.out, json.as_bytes(), generator, Precision::F32, origin)?;
@@ -184,6 +197,8 @@ pub struct GenerateArgs {
     /// The run or model directory whose generator is used.
     #[arg(long)]
     run_dir: PathBuf,
+    #[command(flatten)]
+    weights: crate::WeightsArgs,
     /// The codes: a `[n, noise width]` float32 or float64 .npy array.
     #[arg(long)]
     z: PathBuf,
@@ -197,7 +212,7 @@ pub struct GenerateArgs {
 /// G(z) for given codes: deterministic, the way to compare implementations sample for sample.
 pub fn generate(a: GenerateArgs) -> Result<(), CliError> {
     let device = a.device.device()?;
-    let g = crate::inputs::load_sampler(&a.run_dir, &device)?;
+    let g = crate::inputs::load_sampler(&a.run_dir, &device, a.weights.weights())?;
     if g.condition_dim() > 0 {
         return Err(CliError::Usage(
             "this generator is conditional; generate takes unconditional generators".into(),

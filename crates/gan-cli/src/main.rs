@@ -20,6 +20,7 @@ mod semi;
 mod semi_gan;
 mod tfd_eval;
 mod train;
+mod train_parts;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -92,6 +93,25 @@ struct DeviceArgs {
     /// Backend: cpu (the fastest CPU backend compiled in), flex, ndarray or wgpu.
     #[arg(long, default_value = "cpu", env = "GAN_BACKEND")]
     backend: String,
+}
+
+/// Which of a run's generator weights a command loads.
+#[derive(Args, Debug, Clone)]
+struct WeightsArgs {
+    /// The generator's trained weights, even where the run keeps an average of them (--ema),
+    /// which is used by default.
+    #[arg(long)]
+    raw_weights: bool,
+}
+
+impl WeightsArgs {
+    fn weights(&self) -> gan_train::GeneratorWeights {
+        if self.raw_weights {
+            gan_train::GeneratorWeights::Raw
+        } else {
+            gan_train::GeneratorWeights::Average
+        }
+    }
 }
 
 /// Where MNIST is read from.

@@ -115,16 +115,21 @@ impl RunCurves {
         let last_logged = *self.metrics.keys().last().expect("not empty");
         let last_compared = self.compared.iter().filter_map(|(_, c)| c.keys().last());
         let steps = 0..last_compared.fold(last_logged, |a, &b| a.max(b)).max(1);
-        let series = |f: fn(&MetricsRecord) -> f64| -> Vec<(u64, f64)> {
-            self.metrics.values().map(|r| (r.step, f(r))).collect()
+        let series = |f: fn(&MetricsRecord) -> Option<f64>| -> Vec<(u64, f64)> {
+            self.metrics
+                .values()
+                .filter_map(|r| f(r).map(|v| (r.step, v)))
+                .collect()
         };
+        // D(x) as a probability for the logistic losses; D's raw outputs for the others.
+        let probabilities = self.metrics.values().any(|r| r.d_real.is_some());
         panel(
             &areas[0],
             "Losses (mean over each logging window)",
             steps.clone(),
             &[
-                ("D loss −V", RED, series(|r| r.d_loss)),
-                ("G loss", BLUE, series(|r| r.g_loss)),
+                ("D loss", RED, series(|r| Some(r.d_loss))),
+                ("G loss", BLUE, series(|r| Some(r.g_loss))),
             ],
             None,
             SeriesLabelPosition::UpperRight,
@@ -133,11 +138,18 @@ impl RunCurves {
             &areas[1],
             "Discriminator outputs",
             steps.clone(),
-            &[
-                ("mean D(x)", RED, series(|r| r.d_real)),
-                ("mean D(G(z))", BLUE, series(|r| r.d_fake)),
-            ],
-            Some(0.0..1.0),
+            &if probabilities {
+                [
+                    ("mean D(x)", RED, series(|r| r.d_real)),
+                    ("mean D(G(z))", BLUE, series(|r| r.d_fake)),
+                ]
+            } else {
+                [
+                    ("mean D output, real", RED, series(|r| r.real_output)),
+                    ("mean D output, generated", BLUE, series(|r| r.fake_output)),
+                ]
+            },
+            probabilities.then_some(0.0..1.0),
             SeriesLabelPosition::UpperRight,
         )?;
         if let Some(area) = areas.get(2) {

@@ -15,8 +15,9 @@ use gan_train::{
 
 use crate::data::training_data;
 use crate::error::CliError;
-use crate::hooks::{Evaluation, Progress, RunOutputs};
+use crate::hooks::{Progress, RunOutputs, evaluation};
 use crate::inputs::{check_rows, read_run};
+use crate::train_parts::TrainParts;
 use crate::{DataArgs, DeviceArgs};
 
 /// Built-in training configurations.
@@ -135,6 +136,8 @@ pub struct TrainArgs {
     /// Test rows for the evaluations during training (the first ones).
     #[arg(long, default_value_t = 10_000)]
     eval_test_rows: usize,
+    #[command(flatten)]
+    parts: TrainParts,
 }
 
 impl TrainArgs {
@@ -160,6 +163,7 @@ impl TrainArgs {
                 ..config.train.checkpoint
             };
         }
+        self.parts.apply(&mut config.train)?;
         Ok(config)
     }
 
@@ -180,6 +184,9 @@ impl TrainArgs {
             .is_some_and(|n| Some(n) != saved.train.checkpoint.every_steps)
         {
             return conflict("--checkpoint-every");
+        }
+        if let Some(flag) = self.parts.differing(&saved.train)? {
+            return conflict(flag);
         }
         if self.config.is_some() || self.preset.is_some() || self.conditional {
             let mut requested = self.requested(data)?;
@@ -324,25 +331,31 @@ where
     let flag = stop.clone();
     ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))
         .map_err(|e| CliError::Usage(format!("cannot install the Ctrl-C handler: {e}")))?;
-    let target = a.steps.or(a
+    // --epochs is the trainer's own limit (full passes of real batches through D); the bar
+    // shows it in steps, as an estimate.
+    let bar_target = a.steps.or(a
         .epochs
         .map(|e| e.saturating_mul(trainer.steps_per_epoch())));
-    let mut progress = Progress::new(target, a.minutes, trainer.step_count());
+    let mut progress = Progress::new(bar_target, a.minutes, trainer.step_count());
     let mut outputs = RunOutputs {
         run_dir: a.run_dir.clone(),
         bar: progress.bar.clone(),
     };
-    let mut eval = eval_sets.map(|(valid, test)| Evaluation {
-        every: a.eval_every,
-        n_samples: a.eval_samples,
-        valid,
-        test,
-        run_dir: a.run_dir.clone(),
-        bar: progress.bar.clone(),
-    });
+    let mut eval = eval_sets
+        .map(|(valid, test)| {
+            evaluation(
+                a.eval_every,
+                a.eval_samples,
+                valid,
+                test,
+                a.run_dir.clone(),
+                progress.bar.clone(),
+            )
+        })
+        .transpose()?;
     let until = Until {
-        steps: target,
-        epochs: None,
+        steps: a.steps,
+        epochs: a.epochs,
         minutes: a.minutes,
         stop: Some(stop),
     };

@@ -276,6 +276,23 @@ fn cases(inputs: &Inputs, out: &Path) -> Vec<Case> {
             COUNTS,
         ),
     ];
+    // The configured parts of a run (losses, regularisers, the average of G, learning rates).
+    for flag in [
+        "--r1",
+        "--r2",
+        "--gp",
+        "--instance-noise",
+        "--ema",
+        "--g-lr",
+        "--d-lr",
+    ] {
+        all.push(case(with(&train, &["--steps", "2"]), flag, REALS));
+    }
+    all.push(case(
+        with(&train, &["--steps", "2", "--ema", "0.9"]),
+        "--ema-start",
+        COUNTS,
+    ));
     for (flag, values) in [
         ("--epochs", COUNTS),
         ("--batch-size", COUNTS),

@@ -19,9 +19,12 @@ fn write_run_logs(run: &Path, n: u64, evals: &[(u64, f64)], tail: &str) {
             momentum: Some(0.5),
             d_loss: 1.4 - 0.3 * t,
             g_loss: 0.7 + 0.5 * t,
-            d_real: 0.5 + 0.2 * t,
-            d_fake: 0.5 - 0.2 * t,
-            value: -1.4 + 0.3 * t,
+            real_output: Some(0.8 * t),
+            fake_output: Some(-0.8 * t),
+            d_real: Some(0.5 + 0.2 * t),
+            d_fake: Some(0.5 - 0.2 * t),
+            value: Some(-1.4 + 0.3 * t),
+            d_penalty: None,
             steps_averaged: 100,
         };
         metrics += &serde_json::to_string(&record).unwrap();

@@ -41,6 +41,7 @@ mod mat;
 mod mixture2d;
 mod mnist;
 mod npy;
+mod open;
 mod preprocess;
 mod tfd;
 pub mod toy;
@@ -63,5 +64,6 @@ pub use mnist::{
     default_data_dir, download_missing, mnist_dir_from_env, read_labelled_images,
 };
 pub use npy::{parse_npy, read_npy, read_npy_scaled, write_npy};
+pub use open::{HOLDOUT_SEED, TrainingData, holdout, open_training_data, training_rows};
 pub use preprocess::Preprocessing;
 pub use tfd::{TFD_FOLDS, Tfd, TfdSet};

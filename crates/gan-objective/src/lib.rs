@@ -18,9 +18,11 @@
 //! ```
 
 mod closed_form;
+mod losses;
 mod semi;
 
 pub use closed_form::{ObjectiveError, jensen_shannon, optimal_discriminator, virtual_criterion};
+pub use losses::{Loss, UnknownLoss};
 pub use semi::{feature_matching_loss, supervised_loss, unsupervised_loss};
 
 use burn::tensor::Tensor;
@@ -73,10 +75,18 @@ impl GeneratorLoss {
     }
 }
 
-/// The two players' losses, from the discriminator's logits: what the trainer descends for
-/// each. Implement it to train with another objective (least squares, hinge, …); the paper's
-/// is [`StandardLoss`].
+/// The two players' losses, from the discriminator's raw outputs: what the trainer descends
+/// for each. The built-in ones are [`Loss`]; implement this trait to train with another
+/// objective. A run records the loss by [`AdversarialLoss::name`], and resuming it without
+/// supplying the same loss again is an error.
 pub trait AdversarialLoss: Send {
+    /// The name recorded in the run's config (a built-in loss's name means that loss).
+    fn name(&self) -> String;
+    /// Whether D's outputs are logits, so that `sigmoid(output)` is the probability `D(x)` the
+    /// logs report (false by default: only raw outputs are reported).
+    fn outputs_are_logits(&self) -> bool {
+        false
+    }
     /// The discriminator's loss on a real and a generated batch.
     fn discriminator(&self, real_logits: Tensor<2>, fake_logits: Tensor<2>) -> Tensor<1>;
     /// The generator's loss on a generated batch.
@@ -99,6 +109,14 @@ impl StandardLoss {
 }
 
 impl AdversarialLoss for StandardLoss {
+    fn name(&self) -> String {
+        Loss::from(self.generator).name().to_string()
+    }
+
+    fn outputs_are_logits(&self) -> bool {
+        true
+    }
+
     fn discriminator(&self, real_logits: Tensor<2>, fake_logits: Tensor<2>) -> Tensor<1> {
         discriminator_loss(real_logits, fake_logits)
     }

@@ -1,7 +1,7 @@
 //! The players gan-core builds by name ([`ModelConfig`]): what the command line trains,
 //! resumes, exports and loads. A user's own players use the generic API
 //! ([`Trainer::new`], [`Trainer::create_run`], [`resume`](crate::resume),
-//! [`load_generator_into`], [`export_generator_module`]) in the same way.
+//! [`load_generator_into`](crate::load_generator_into), [`export_generator_module`](crate::export_generator_module)) in the same way.
 
 use std::path::Path;
 
@@ -15,8 +15,8 @@ use gan_nn::{
 
 use crate::config::{OptimizerConfig, TrainConfig};
 use crate::error::{Result, TrainError};
-use crate::export::{ExportedModel, Precision, export_generator_module};
-use crate::run::{ResumeInfo, load_discriminator_into, load_generator_into, read_run_config};
+use crate::export::{ExportedModel, GeneratorWeights, Precision, export_generator_weights};
+use crate::run::{ResumeInfo, load_discriminator_into, load_generator_weights, read_run_config};
 use crate::run_config::{ModelConfig, RunConfig};
 use crate::trainer::Trainer;
 
@@ -311,47 +311,77 @@ impl BuiltinGenerator {
     }
 }
 
-/// The generator of a run of built-in players (or of an export of one), on `device`.
+/// The generator of a run of built-in players (or of an export of one), on `device`: the
+/// average of its weights where the run keeps one ([`load_generator_with`] chooses).
 pub fn load_generator(run_dir: &Path, device: &Device) -> Result<BuiltinGenerator> {
+    load_generator_with(run_dir, device, GeneratorWeights::Average)
+}
+
+/// [`load_generator`] with the choice of `weights`.
+pub fn load_generator_with(
+    run_dir: &Path,
+    device: &Device,
+    weights: GeneratorWeights,
+) -> Result<BuiltinGenerator> {
     let config = read_run_config::<ModelConfig>(run_dir)?;
+    let load = |g| load_generator_weights(run_dir, g, weights);
     Ok(match &config.model {
-        ModelConfig::Mlp(model) => {
-            BuiltinGenerator::Mlp(load_generator_into(run_dir, model.generator.init(device)?)?)
-        }
-        ModelConfig::Dcgan(model) => BuiltinGenerator::Dcgan(Box::new(load_generator_into(
+        ModelConfig::Mlp(model) => BuiltinGenerator::Mlp(load(model.generator.init(device)?)?),
+        ModelConfig::Dcgan(model) => BuiltinGenerator::Dcgan(Box::new(load_generator_weights(
             run_dir,
             model.init_generator(device)?,
+            weights,
         )?)),
         ModelConfig::PaperConv(model) => BuiltinGenerator::PaperConv(Box::new(
-            load_generator_into(run_dir, model.generator.init(device)?)?,
+            load_generator_weights(run_dir, model.generator.init(device)?, weights)?,
         )),
-        ModelConfig::Inpaint(model) => BuiltinGenerator::Inpaint(Box::new(load_generator_into(
+        ModelConfig::Inpaint(model) => BuiltinGenerator::Inpaint(Box::new(load_generator_weights(
             run_dir,
             model.init_generator(device)?,
+            weights,
         )?)),
     })
 }
 
-/// Exports the generator of a run of built-in players (see [`export_generator_module`]).
+/// Exports the generator of a run of built-in players (see [`export_generator_module`](crate::export_generator_module)): the
+/// average of its weights where the run keeps one.
 pub fn export_generator(
     run_dir: &Path,
     out_dir: &Path,
     precision: Precision,
     device: &Device,
 ) -> Result<ExportedModel> {
+    export_generator_with(
+        run_dir,
+        out_dir,
+        precision,
+        device,
+        GeneratorWeights::Average,
+    )
+}
+
+/// [`export_generator`] with the choice of `weights`.
+pub fn export_generator_with(
+    run_dir: &Path,
+    out_dir: &Path,
+    precision: Precision,
+    device: &Device,
+    weights: GeneratorWeights,
+) -> Result<ExportedModel> {
     let config = read_run_config::<ModelConfig>(run_dir)?;
+    let (run, out) = (run_dir, out_dir);
     match &config.model {
         ModelConfig::Mlp(model) => {
-            export_generator_module(run_dir, out_dir, precision, model.generator.init(device)?)
+            export_generator_weights(run, out, precision, model.generator.init(device)?, weights)
         }
         ModelConfig::Dcgan(model) => {
-            export_generator_module(run_dir, out_dir, precision, model.init_generator(device)?)
+            export_generator_weights(run, out, precision, model.init_generator(device)?, weights)
         }
         ModelConfig::PaperConv(model) => {
-            export_generator_module(run_dir, out_dir, precision, model.generator.init(device)?)
+            export_generator_weights(run, out, precision, model.generator.init(device)?, weights)
         }
         ModelConfig::Inpaint(model) => {
-            export_generator_module(run_dir, out_dir, precision, model.init_generator(device)?)
+            export_generator_weights(run, out, precision, model.init_generator(device)?, weights)
         }
     }
 }

@@ -5,7 +5,9 @@
 //!   config.json                  the TrainConfig
 //!   metrics.jsonl                one MetricsRecord per line
 //!   checkpoints/step-0000001000/ generator.bpk, discriminator.bpk,
-//!                                g_optimizer.bpk, d_optimizer.bpk, state.json
+//!                                g_optimizer.bpk, d_optimizer.bpk, state.json,
+//!                                generator_ema.bpk (with an EMA of G),
+//!                                spectral_norm.bin (with spectral normalisation)
 //! ```
 //!
 //! A checkpoint is written into a temporary directory, every file synced, then renamed into
@@ -34,6 +36,10 @@ pub const DISCRIMINATOR_FILE: &str = "discriminator.bpk";
 pub const G_OPTIMIZER_FILE: &str = "g_optimizer.bpk";
 /// The discriminator's optimiser state.
 pub const D_OPTIMIZER_FILE: &str = "d_optimizer.bpk";
+/// The generator's exponential moving average, in runs that keep one.
+pub const GENERATOR_AVERAGE_FILE: &str = "generator_ema.bpk";
+/// Spectral normalisation's power-iteration vectors, in runs that normalise D.
+pub const SPECTRAL_NORM_FILE: &str = "spectral_norm.bin";
 const STATE_FILE: &str = "state.json";
 /// The run's configuration.
 pub const CONFIG_FILE: &str = "config.json";
@@ -199,12 +205,17 @@ fn load_one(
     let state: CheckpointState =
         serde_json::from_slice(&state_bytes).map_err(|e| format!("{STATE_FILE}: {e}"))?;
     let mut files = BTreeMap::new();
-    for name in [
+    let required = [
         GENERATOR_FILE,
         DISCRIMINATOR_FILE,
         G_OPTIMIZER_FILE,
         D_OPTIMIZER_FILE,
-    ] {
+    ];
+    // The parts a run has only when its config asks for them; the run checks which it needs.
+    let optional = [GENERATOR_AVERAGE_FILE, SPECTRAL_NORM_FILE]
+        .into_iter()
+        .filter(|name| state.sha256.contains_key(*name));
+    for name in required.into_iter().chain(optional) {
         let expected = state
             .sha256
             .get(name)

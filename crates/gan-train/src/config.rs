@@ -1,11 +1,13 @@
 use burn::config::Config;
 use gan_data::Preprocessing;
 use gan_nn::Noise;
-use gan_objective::GeneratorLoss;
 use serde::{Deserialize, Serialize};
 
+use crate::ema::EmaConfig;
 use crate::error::{Result, TrainError};
 use crate::inpainting::InpaintingConfig;
+use crate::loss_choice::LossChoice;
+use crate::regularise::Regularisers;
 
 /// How discriminator and generator updates interleave.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -257,9 +259,9 @@ pub struct TrainConfig {
     /// How D and G updates interleave.
     #[config(default = "Schedule::Alternating { k: 1 }")]
     pub schedule: Schedule,
-    /// The generator's objective.
-    #[config(default = "GeneratorLoss::NonSaturating")]
-    pub generator_loss: GeneratorLoss,
+    /// The adversarial loss of both players (the paper's non-saturating one by default).
+    #[config(default = "LossChoice::default()")]
+    pub loss: LossChoice,
     /// Which dropout masks the generator's objective sees in the simultaneous update.
     #[config(default = "GeneratorMasks::Shared")]
     pub generator_masks: GeneratorMasks,
@@ -270,10 +272,14 @@ pub struct TrainConfig {
     pub d_optimizer: OptimizerConfig,
     /// The generator's learning rule.
     pub g_optimizer: OptimizerConfig,
-    /// Optional max-norm constraint on the discriminator's weight columns (one column per
-    /// output unit or maxout piece), applied after each of its updates.
+    /// What regularises the discriminator (spectral normalisation, gradient penalties,
+    /// instance noise, the max-column-norm constraint).
+    #[config(default = "Regularisers::default()")]
+    pub regularisers: Regularisers,
+    /// An exponential moving average of the generator's weights, which sampling, evaluation
+    /// and export use by default.
     #[config(default = "None")]
-    pub max_col_norm: Option<f64>,
+    pub ema: Option<EmaConfig>,
     /// Seed of initialisation, noise, dropout and data order.
     #[config(default = 0)]
     pub seed: u64,
@@ -326,12 +332,22 @@ impl TrainConfig {
                 "discriminator_loss_scale must be positive".into(),
             ));
         }
-        if let Some(c) = self.max_col_norm
-            && !(c > 0.0 && c.is_finite())
+        self.loss.validate()?;
+        self.regularisers.validate()?;
+        if let Some(ema) = &self.ema {
+            ema.validate()?;
+        }
+        if self
+            .loss
+            .builtin()
+            .is_some_and(|l| l.needs_lipschitz_constraint())
+            && !self.regularisers.constrains_lipschitz()
         {
-            return Err(TrainError::Config(format!(
-                "max_col_norm must be positive, got {c}"
-            )));
+            return Err(TrainError::Config(
+                "the Wasserstein loss needs a Lipschitz discriminator: add a gradient penalty \
+                 (gp) or spectral normalisation"
+                    .into(),
+            ));
         }
         if self.log_every == 0 {
             return Err(TrainError::Config("log_every must be at least 1".into()));

@@ -69,6 +69,23 @@ pub enum TrainError {
         /// What is wrong.
         reason: String,
     },
+    /// The run was trained with a loss supplied in code, and it was not supplied again.
+    #[error(
+        "the run was trained with the loss `{name}`, supplied in code: give it again with \
+         Trainer::with_loss before resuming or stepping"
+    )]
+    LossNotSupplied {
+        /// The loss's recorded name.
+        name: String,
+    },
+    /// The loss supplied differs from the one the run was trained with.
+    #[error("the run was trained with the loss `{saved}`, not `{supplied}`")]
+    LossMismatch {
+        /// The loss in the run's config.
+        saved: String,
+        /// The loss this trainer has.
+        supplied: String,
+    },
     /// The run directory holds no usable checkpoint.
     #[error("{}: no valid checkpoint to resume from{}", run_dir.display(), if skipped.is_empty() { String::new() } else { format!(" (damaged: {})", skipped.join("; ")) })]
     NoCheckpoint {

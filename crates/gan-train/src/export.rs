@@ -22,7 +22,10 @@ use burn::store::ModuleRecord;
 use burn::tensor::{Bytes, DType, TensorData};
 use serde::{Deserialize, Serialize};
 
-use crate::checkpoint::{self, CONFIG_FILE, GENERATOR_FILE, load_module, sha256, write_atomic};
+use crate::checkpoint::{
+    self, CONFIG_FILE, GENERATOR_AVERAGE_FILE, GENERATOR_FILE, LoadedCheckpoint, load_module,
+    sha256, write_atomic,
+};
 use crate::error::{Result, TrainError};
 
 /// The manifest of an exported generator.
@@ -48,6 +51,30 @@ impl Precision {
     }
 }
 
+/// Which of a run's generator weights to load or export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GeneratorWeights {
+    /// The exponential moving average of G's weights when the run keeps one
+    /// ([`crate::TrainConfig::ema`]), otherwise the trained weights. The default.
+    #[default]
+    Average,
+    /// The weights G was trained to, never averaged.
+    Raw,
+}
+
+impl GeneratorWeights {
+    /// The checkpoint file these weights are read from.
+    pub(crate) fn file(self, loaded: &LoadedCheckpoint) -> &'static str {
+        match self {
+            GeneratorWeights::Average if loaded.files.contains_key(GENERATOR_AVERAGE_FILE) => {
+                GENERATOR_AVERAGE_FILE
+            }
+            _ => GENERATOR_FILE,
+        }
+    }
+}
+
 /// `model.json`: what was exported, from where, and the checksum that guards it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExportedModel {
@@ -61,6 +88,10 @@ pub struct ExportedModel {
     pub source: String,
     /// SHA-256 of `generator.bpk`, checked on every load.
     pub generator_sha256: String,
+    /// Whether the weights are the run's average of G (false for exports written before
+    /// averages existed).
+    #[serde(default)]
+    pub averaged: bool,
 }
 
 /// Re-encodes a burnpack record with its float tensors in `dtype`. The conversion is done on
@@ -93,15 +124,35 @@ fn convert_floats(bytes: Bytes, dtype: DType) -> std::result::Result<Bytes, burn
 /// either the previous export or a checksum mismatch that loading reports, never weights that
 /// load silently wrong. `out_dir` must not hold checkpoints of its own (it would be ambiguous
 /// which generator a command loads).
+///
+/// A run that keeps an average of G exports the average; [`export_generator_weights`] chooses.
 pub fn export_generator_module<G: Module>(
     run_dir: &Path,
     out_dir: &Path,
     precision: Precision,
     generator: G,
 ) -> Result<ExportedModel> {
+    export_generator_weights(
+        run_dir,
+        out_dir,
+        precision,
+        generator,
+        GeneratorWeights::Average,
+    )
+}
+
+/// [`export_generator_module`] with the choice of `weights`.
+pub fn export_generator_weights<G: Module>(
+    run_dir: &Path,
+    out_dir: &Path,
+    precision: Precision,
+    generator: G,
+    weights: GeneratorWeights,
+) -> Result<ExportedModel> {
     let loaded = checkpoint::load_latest(run_dir)?;
     refuse_checkpoints(out_dir)?;
-    let generator = load_module(&loaded, GENERATOR_FILE, generator)?;
+    let file = weights.file(&loaded);
+    let generator = load_module(&loaded, file, generator)?;
     let config_path = run_dir.join(CONFIG_FILE);
     let config_bytes = fs::read(&config_path).map_err(|e| TrainError::io(&config_path, e))?;
     let source = loaded.path.strip_prefix(run_dir).unwrap_or(&loaded.path);
@@ -109,6 +160,7 @@ pub fn export_generator_module<G: Module>(
         step: loaded.state.step,
         epoch: loaded.state.epoch,
         source: source.display().to_string(),
+        averaged: file == GENERATOR_AVERAGE_FILE,
     };
     fs::create_dir_all(out_dir).map_err(|e| TrainError::io(out_dir, e))?;
     copy_logs(run_dir, out_dir, loaded.state.step)?;
@@ -124,6 +176,8 @@ pub struct ModelOrigin {
     pub epoch: u64,
     /// The checkpoint or file the weights came from.
     pub source: String,
+    /// Whether the weights are an average of G's.
+    pub averaged: bool,
 }
 
 /// Writes `generator` as a model directory that `load_generator_into` reads: `config.json`
@@ -183,6 +237,7 @@ fn write_model_dir<G: Module>(
         precision,
         source: origin.source,
         generator_sha256: sha256(&bytes),
+        averaged: origin.averaged,
     };
     let manifest = serde_json::to_vec_pretty(&model)
         .map_err(|e| TrainError::Serialize(format!("the export manifest: {e}")))?;

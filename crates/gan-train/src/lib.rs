@@ -27,33 +27,41 @@ mod checkpoint;
 mod classifier;
 mod completion;
 mod config;
+mod ema;
 mod error;
+mod evaluation;
 mod export;
 mod hooks;
 mod inference;
 mod inpainting;
+mod loss_choice;
 mod metrics;
 mod optim;
+pub mod penalty;
 mod presets;
 mod probe;
 mod reconstruct;
+mod regularise;
 mod run;
 mod run_config;
 mod semi;
 mod semi_gan;
+mod spectral;
+mod stats;
 mod step;
 mod train_loop;
 mod trainer;
 
 pub use average::ParameterAverage;
 pub use builtin::{
-    BuiltinGenerator, DcganTrainer, MlpTrainer, PaperConvTrainer, export_generator, image_shape,
-    load_generator, load_mlp_discriminator, mlp_players,
+    BuiltinGenerator, DcganTrainer, MlpTrainer, PaperConvTrainer, export_generator,
+    export_generator_with, image_shape, load_generator, load_generator_with,
+    load_mlp_discriminator, mlp_players,
 };
 pub use checkpoint::{
     CONFIG_FILE, CheckpointFiles, CheckpointState, D_OPTIMIZER_FILE, DISCRIMINATOR_FILE,
-    G_OPTIMIZER_FILE, GENERATOR_FILE, LoadedCheckpoint, METRICS_FILE, list_checkpoints,
-    load_latest, load_module, save_checkpoint, write_atomic,
+    G_OPTIMIZER_FILE, GENERATOR_AVERAGE_FILE, GENERATOR_FILE, LoadedCheckpoint, METRICS_FILE,
+    SPECTRAL_NORM_FILE, list_checkpoints, load_latest, load_module, save_checkpoint, write_atomic,
 };
 pub use classifier::{
     CLASSIFIER_FILE, CLASSIFIER_MANIFEST, ClassifierManifest, ClassifierTraining,
@@ -63,10 +71,12 @@ pub use completion::{inpaint, nearest_fill, zero_fill};
 pub use config::{
     CheckpointConfig, GeneratorMasks, MomentumCount, OptimizerConfig, Schedule, TrainConfig,
 };
+pub use ema::EmaConfig;
 pub use error::{Result, TrainError};
+pub use evaluation::{PARZEN_FILE, ParzenHook, ParzenRecord, cycled_classes};
 pub use export::{
-    ExportedModel, MODEL_FILE, ModelOrigin, Precision, export_generator_module, read_exported,
-    save_generator_module,
+    ExportedModel, GeneratorWeights, MODEL_FILE, ModelOrigin, Precision, export_generator_module,
+    export_generator_weights, read_exported, save_generator_module,
 };
 pub use hooks::{Hook, OnRecord};
 pub use inference::{
@@ -74,6 +84,7 @@ pub use inference::{
     generator_fingerprint, load_encoder, read_inference_manifest, save_encoder, train_encoder,
 };
 pub use inpainting::{InpaintTrainer, InpaintingConfig, condition_rows};
+pub use loss_choice::LossChoice;
 pub use metrics::{MetricsRecord, read as read_metrics};
 pub use optim::{LearningRule, PylearnMomentum, Velocity};
 pub use presets::CIFAR10_GCN;
@@ -83,7 +94,11 @@ pub use probe::{
 pub use reconstruct::{
     Refinement, infer_codes, mean_sd, nearest_sample_errors, refine_codes, row_errors,
 };
-pub use run::{ResumeInfo, load_discriminator_into, load_generator_into, read_run_config, resume};
+pub use regularise::{MaxColumnNorm, Regularisers};
+pub use run::{
+    ResumeInfo, load_discriminator_into, load_generator_into, load_generator_weights,
+    read_run_config, resume,
+};
 pub use run_config::{ModelConfig, RunConfig};
 pub use semi::{FeatureScaling, ProbeReport, draw_labelled, linear_probe_error};
 pub use semi_gan::{
@@ -91,6 +106,7 @@ pub use semi_gan::{
     class_error, load_semi_gan, save_semi_gan, semi_generator, semi_generator_config,
     train_semi_gan,
 };
-pub use step::{MaxColumnNorm, StepStats};
+pub use spectral::SpectralNorm;
+pub use stats::StepStats;
 pub use train_loop::{TrainSummary, Until};
 pub use trainer::Trainer;

@@ -20,18 +20,49 @@ pub struct MetricsRecord {
     pub learning_rate: f64,
     /// The discriminator's momentum at the last step (`null` for Adam).
     pub momentum: Option<f64>,
-    /// The discriminator's loss `−V` (before `discriminator_loss_scale`).
+    /// The discriminator's adversarial loss (`−V` for the logistic losses; before
+    /// `discriminator_loss_scale`, without the penalties).
     pub d_loss: f64,
-    /// The generator's loss (the selected [`GeneratorLoss`](gan_objective::GeneratorLoss)).
+    /// The generator's loss (the run's [`LossChoice`](crate::LossChoice)).
     pub g_loss: f64,
-    /// Mean `D(x)` on real batches (with training dropout).
-    pub d_real: f64,
-    /// Mean `D(G(z))` on generated batches (with training dropout).
-    pub d_fake: f64,
-    /// The minibatch estimate of `V(G, D)`.
-    pub value: f64,
+    /// Mean raw output of D on real batches (with training dropout); absent from logs written
+    /// before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub real_output: Option<f64>,
+    /// Mean raw output of D on generated batches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fake_output: Option<f64>,
+    /// Mean `D(x)` on real batches, for the logistic losses (`null` otherwise).
+    pub d_real: Option<f64>,
+    /// Mean `D(G(z))` on generated batches, for the logistic losses (`null` otherwise).
+    pub d_fake: Option<f64>,
+    /// The minibatch estimate of `V(G, D)`, for the logistic losses (`null` otherwise).
+    pub value: Option<f64>,
+    /// The mean of D's gradient penalties, when any is on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub d_penalty: Option<f64>,
     /// Steps averaged into this record.
     pub steps_averaged: u64,
+}
+
+impl MetricsRecord {
+    /// The losses and D's outputs in one line: `D(x)` and `D(G(z))` for the logistic losses,
+    /// D's raw outputs on real and generated data otherwise.
+    pub fn summary(&self) -> String {
+        let outputs = match (self.d_real, self.d_fake, self.real_output, self.fake_output) {
+            (Some(r), Some(f), _, _) => format!("D(x) {r:.2}  D(G(z)) {f:.2}"),
+            (_, _, Some(r), Some(f)) => format!("D real {r:.3}  D fake {f:.3}"),
+            _ => String::new(),
+        };
+        let penalty = self
+            .d_penalty
+            .map(|p| format!("  penalty {p:.4}"))
+            .unwrap_or_default();
+        format!(
+            "D {:.3}  G {:.3}  {outputs}{penalty}",
+            self.d_loss, self.g_loss
+        )
+    }
 }
 
 /// Appends a record as one JSON line.

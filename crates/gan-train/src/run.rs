@@ -13,10 +13,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::checkpoint::{
-    self, CONFIG_FILE, CheckpointFiles, METRICS_FILE, decode_failed, load_module,
+    self, CONFIG_FILE, CheckpointFiles, LoadedCheckpoint, METRICS_FILE, decode_failed, load_module,
 };
 use crate::error::{Result, TrainError};
-use crate::export;
+use crate::export::{self, GeneratorWeights};
 use crate::metrics;
 use crate::run_config::RunConfig;
 use crate::trainer::Trainer;
@@ -74,9 +74,11 @@ where
                     .into(),
             });
         }
+        self.check_loss_matches(run_dir)?;
         let loaded = checkpoint::load_latest(run_dir)?;
         let path = loaded.path.clone();
         self.generator = load_module(&loaded, checkpoint::GENERATOR_FILE, self.generator.clone())?;
+        self.restore_parts(&loaded)?;
         self.discriminator = load_module(
             &loaded,
             checkpoint::DISCRIMINATOR_FILE,
@@ -131,6 +133,7 @@ where
                 (checkpoint::D_OPTIMIZER_FILE, self.d_rule.to_bytes()?),
             ],
         };
+        let files = self.with_parts(files)?;
         let path = checkpoint::save_checkpoint(
             &dir,
             self.step,
@@ -142,6 +145,79 @@ where
         )?;
         self.last_checkpoint = Instant::now();
         Ok(path)
+    }
+}
+
+impl<G, Dm, const D: usize> Trainer<G, Dm, D>
+where
+    G: GanGenerator<D>,
+    Dm: GanDiscriminator<D>,
+{
+    /// Refuses to continue a run with another loss than the one it was trained with, and a run
+    /// whose loss of its own was not supplied again.
+    fn check_loss_matches(&self, run_dir: &Path) -> Result<()> {
+        let saved = read_run_config::<serde_json::Value>(run_dir)?.train.loss;
+        if saved != self.config.loss {
+            return Err(TrainError::LossMismatch {
+                saved: saved.name().to_string(),
+                supplied: self.config.loss.name().to_string(),
+            });
+        }
+        self.loss().map(|_| ())
+    }
+
+    /// The checkpoint's files with the parts this run keeps: the generator's average and
+    /// spectral normalisation's vectors.
+    fn with_parts(&self, mut files: CheckpointFiles) -> Result<CheckpointFiles> {
+        if let Some(ema) = &self.ema {
+            let bytes = ema
+                .average
+                .clone()
+                .into_record()
+                .into_bytes()
+                .map_err(|e| TrainError::Serialize(format!("the generator's average: {e}")))?;
+            files
+                .files
+                .push((checkpoint::GENERATOR_AVERAGE_FILE, bytes.to_vec()));
+        }
+        if let Some(sn) = &self.spectral {
+            files
+                .files
+                .push((checkpoint::SPECTRAL_NORM_FILE, sn.to_bytes()?));
+        }
+        Ok(files)
+    }
+
+    /// Restores the parts this run keeps from `loaded`; one its config asks for and the
+    /// checkpoint lacks is an error.
+    fn restore_parts(&mut self, loaded: &LoadedCheckpoint) -> Result<()> {
+        let missing = |file: &str, what: &str| TrainError::Checkpoint {
+            path: loaded.path.clone(),
+            reason: format!(
+                "the run's config asks for {what}, but the checkpoint has no {file} (was the \
+                 config edited?)"
+            ),
+        };
+        if let Some(ema) = &mut self.ema {
+            let file = checkpoint::GENERATOR_AVERAGE_FILE;
+            if !loaded.files.contains_key(file) {
+                return Err(missing(file, "an average of G"));
+            }
+            ema.average = load_module(loaded, file, ema.average.clone())?;
+        }
+        if let Some(sn) = &self.spectral {
+            let file = checkpoint::SPECTRAL_NORM_FILE;
+            let bytes = loaded
+                .files
+                .get(file)
+                .ok_or_else(|| missing(file, "spectral normalisation"))?;
+            let device = self.device.clone().inner();
+            let restored = sn
+                .from_bytes(bytes, &device)
+                .map_err(|e| decode_failed(&loaded.path, "spectral_norm", e))?;
+            self.spectral = Some(restored);
+        }
+        Ok(())
     }
 }
 
@@ -177,13 +253,32 @@ pub fn read_run_config<M: Serialize + DeserializeOwned>(run_dir: &Path) -> Resul
 
 /// Loads a run's generator into `generator` (built with the run's structure): the exported
 /// one when `run_dir` holds a `model.json` (see [`export_generator`](crate::export_generator)),
-/// otherwise that of the newest valid checkpoint.
+/// otherwise that of the newest valid checkpoint; the average of G's weights where the run
+/// keeps one ([`load_generator_weights`] chooses).
 pub fn load_generator_into<G: Module>(run_dir: &Path, generator: G) -> Result<G> {
+    load_generator_weights(run_dir, generator, GeneratorWeights::Average)
+}
+
+/// [`load_generator_into`] with the choice of `weights`. The raw weights of an export that
+/// holds an average are an error: the export has only the average.
+pub fn load_generator_weights<G: Module>(
+    run_dir: &Path,
+    generator: G,
+    weights: GeneratorWeights,
+) -> Result<G> {
     if let Some(model) = export::read_exported(run_dir)? {
+        if model.averaged && weights == GeneratorWeights::Raw {
+            return Err(TrainError::Export {
+                path: run_dir.to_path_buf(),
+                reason: "holds the average of G's weights only; export the run again with the \
+                         raw weights"
+                    .into(),
+            });
+        }
         return export::load_exported(run_dir, &model, generator);
     }
     let loaded = checkpoint::load_latest(run_dir)?;
-    load_module(&loaded, checkpoint::GENERATOR_FILE, generator)
+    load_module(&loaded, weights.file(&loaded), generator)
 }
 
 /// Loads the discriminator of `run_dir`'s newest valid checkpoint into `discriminator` (built

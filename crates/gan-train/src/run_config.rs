@@ -9,6 +9,8 @@ use serde_json::{Map, Value, json};
 
 use crate::config::{GeneratorMasks, MomentumCount, TrainConfig};
 use crate::error::{Result, TrainError};
+use crate::loss_choice::LossChoice;
+use crate::regularise::Regularisers;
 
 /// The players that gan-core builds by name (the command line's presets). A user's own models
 /// bring their own config type to [`RunConfig`] instead.
@@ -47,7 +49,9 @@ impl<M: Serialize + DeserializeOwned> RunConfig<M> {
     /// 0.1's flat layout (the paper's players beside the training fields) becomes an
     /// [`ModelConfig::Mlp`] model, a missing `generator_masks` means [`GeneratorMasks::Fresh`]
     /// and a momentum rule without `momentum_count` means [`MomentumCount::CompletedEpochs`];
-    /// a missing `preprocessing` means none.
+    /// a missing `preprocessing` means none. Configs from before losses and regularisers were
+    /// configured parts name the generator's loss in `generator_loss` (now `loss`) and keep
+    /// `max_col_norm` beside the training fields (now in `regularisers`).
     pub fn from_json(text: &str) -> Result<Self> {
         let value: Value = serde_json::from_str(text)
             .map_err(|e| TrainError::Config(format!("not valid JSON: {e}")))?;
@@ -86,6 +90,21 @@ fn from_flat_layout(mut flat: Map<String, Value>) -> Value {
 }
 
 fn fill_legacy_training_fields(train: &mut Map<String, Value>) {
+    if let Some(loss) = train.remove("generator_loss") {
+        train.entry("loss").or_insert(loss);
+    }
+    train
+        .entry("loss")
+        .or_insert_with(|| json!(LossChoice::default()));
+    let max_col_norm = train.remove("max_col_norm");
+    let regularisers = train
+        .entry("regularisers")
+        .or_insert_with(|| json!(Regularisers::default()));
+    if let (Some(c), Value::Object(r)) = (max_col_norm, regularisers)
+        && r.get("max_col_norm").is_none_or(Value::is_null)
+    {
+        r.insert("max_col_norm".into(), c);
+    }
     train
         .entry("generator_masks")
         .or_insert_with(|| json!(GeneratorMasks::Fresh));

@@ -1,30 +1,19 @@
 //! The training step: Algorithm 1 (`k` discriminator updates, then one generator update) and
-//! the released code's simultaneous update, the objectives, the learning rules and the
-//! discriminator's constraint. No file I/O here.
+//! the released code's simultaneous update, with the run's loss, the discriminator's
+//! regularisers and the generator's average. No file I/O here.
 
-use burn::module::{ModuleMapper, Param};
+use burn::module::Module;
 use burn::optim::GradientsParams;
 use burn::tensor::Tensor;
-use burn::tensor::activation::sigmoid;
 use gan_data::{GOLDEN_GAMMA, splitmix64_finalize};
 use gan_nn::{GanDiscriminator, GanGenerator, SharedLogits, cat_conditions};
 
 use crate::config::{GeneratorMasks, Schedule};
 use crate::error::{Result, TrainError};
+use crate::penalty::{PenaltyForm, input_gradient_penalty, interpolates};
+use crate::regularise::{MaxColumnNorm, with_instance_noise};
+use crate::stats::{StepOutputs, StepStats};
 use crate::trainer::Trainer;
-
-/// The values of one training step, read back from the device.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct StepStats {
-    /// The discriminator's loss on the step's batch (before `discriminator_loss_scale`).
-    pub d_loss: f64,
-    /// The generator's loss (with an inpainting run's reconstruction term).
-    pub g_loss: f64,
-    /// Mean `D(x)` on the real batch.
-    pub d_real: f64,
-    /// Mean `D(G(z))` on the generated batch.
-    pub d_fake: f64,
-}
 
 /// The seed of every random draw of step `step`.
 pub(crate) fn step_seed(seed: u64, step: u64) -> u64 {
@@ -42,33 +31,32 @@ where
     /// one simultaneous update of both. Errors with [`TrainError::Diverged`] on a non-finite
     /// loss, leaving the step count unchanged.
     pub fn step(&mut self) -> Result<StepStats> {
+        let logistic = self.loss()?.outputs_are_logits();
         let seed = step_seed(self.config.seed, self.step);
         self.device.seed(seed);
         let epoch = self.epoch();
-        let stats = match self.config.schedule {
+        let outputs = match self.config.schedule {
             Schedule::Simultaneous => self.simultaneous_update(epoch, seed)?,
             Schedule::Alternating { k } => {
                 let mut d_out = None;
-                for _ in 0..k {
-                    d_out = Some(self.d_update(epoch));
+                for i in 0..k {
+                    d_out = Some(self.d_update(epoch, penalty_seed(seed, i))?);
                 }
-                let (d_loss, real_logits, fake_logits) = d_out.expect("k ≥ 1");
-                let g_loss = self.g_update(epoch);
-                read_stats(d_loss, g_loss, real_logits, fake_logits, self.step)?
+                let d_out = d_out.expect("k ≥ 1");
+                StepOutputs {
+                    g_loss: self.g_update(epoch)?,
+                    ..d_out
+                }
             }
         };
+        let stats = outputs.read(logistic, self.step)?;
         sync_running_state(&self.generator);
         sync_running_state(&self.discriminator);
-        self.step += 1;
-        self.window.steps += 1;
-        for (s, v) in
-            self.window
-                .sum
-                .iter_mut()
-                .zip([stats.d_loss, stats.g_loss, stats.d_real, stats.d_fake])
-        {
-            *s += v;
+        if let Some(ema) = &mut self.ema {
+            ema.update(&self.generator, self.step + 1);
         }
+        self.step += 1;
+        self.window.add(&stats);
         Ok(stats)
     }
 
@@ -76,14 +64,18 @@ where
     /// generator is not touched. [`Trainer::step`] calls this `k` times per step; calling it
     /// directly is for experiments with other interleavings.
     pub fn discriminator_update(&mut self) -> Result<()> {
-        let (d_loss, _, _) = self.d_update(self.epoch());
-        check_scalar(d_loss, "the discriminator loss", self.step)
+        let seed = penalty_seed(
+            step_seed(self.config.seed, self.step),
+            self.batches as usize,
+        );
+        let out = self.d_update(self.epoch(), seed)?;
+        check_scalar(out.d_loss, "the discriminator loss", self.step)
     }
 
     /// One generator update on fresh noise, through the current discriminator. The
     /// discriminator is not touched.
     pub fn generator_update(&mut self) -> Result<()> {
-        let g_loss = self.g_update(self.epoch());
+        let g_loss = self.g_update(self.epoch())?;
         check_scalar(g_loss, "the generator loss", self.step)
     }
 
@@ -129,27 +121,96 @@ where
         )
     }
 
-    fn simultaneous_update(&mut self, epoch: u64, seed: u64) -> Result<StepStats> {
+    /// D as the objectives see it in training: spectrally normalised where the run asks
+    /// (gradients still reach the stored weights).
+    fn training_discriminator(&self) -> Dm {
+        let d = self.discriminator.clone();
+        match &self.spectral {
+            Some(sn) => sn.normalise(d),
+            None => d,
+        }
+    }
+
+    /// One step of spectral normalisation's power iteration, before each D update.
+    fn iterate_spectral_norm(&mut self) {
+        if let Some(sn) = &mut self.spectral {
+            sn.power_iteration(&self.discriminator);
+        }
+    }
+
+    fn instance_noise<const R: usize>(&self, x: Tensor<R>) -> Tensor<R> {
+        with_instance_noise(x, self.config.regularisers.instance_noise)
+    }
+
+    /// D's gradient penalties at this update (R1 on `real`, R2 on `fake`, WGAN-GP on their
+    /// interpolates): their summed value and surrogate, or `None` when none is on.
+    fn penalties(
+        &self,
+        d: &Dm,
+        real: &Tensor<D>,
+        fake: &Tensor<D>,
+        c: &Option<Tensor<2>>,
+        seed: u64,
+    ) -> Option<(Tensor<1>, Tensor<1>)> {
+        let r = self.config.regularisers;
+        let mut terms = Vec::new();
+        if let Some(gamma) = r.r1 {
+            let form = PenaltyForm::ZeroCentred { gamma };
+            terms.push(input_gradient_penalty(
+                d,
+                real.clone(),
+                c.clone(),
+                form,
+                seed,
+            ));
+        }
+        if let Some(gamma) = r.r2 {
+            let form = PenaltyForm::ZeroCentred { gamma };
+            terms.push(input_gradient_penalty(
+                d,
+                fake.clone(),
+                c.clone(),
+                form,
+                seed ^ 1,
+            ));
+        }
+        if let Some(gamma) = r.gp {
+            let form = PenaltyForm::OneCentred { gamma };
+            let mixed = interpolates(real.clone(), fake.clone());
+            terms.push(input_gradient_penalty(d, mixed, c.clone(), form, seed ^ 2));
+        }
+        terms
+            .into_iter()
+            .map(|t| (t.value, t.surrogate))
+            .reduce(|(v, s), (v2, s2)| (v + v2, s + s2))
+    }
+
+    fn simultaneous_update(&mut self, epoch: u64, seed: u64) -> Result<StepOutputs> {
         let (x, c) = self.real_batch(self.batches);
         self.batches += 1;
         let fake = self.generator.generate(self.noise(), c.clone());
         let reconstruction = self.reconstruction(fake.clone(), x.clone());
+        self.iterate_spectral_norm();
+        let d = self.training_discriminator();
+        let (x_seen, fake_seen) = (
+            self.instance_noise(x.clone()),
+            self.instance_noise(fake.clone()),
+        );
         let SharedLogits {
             real: real_logits,
             fake: fake_logits,
             generator: g_logits,
         } = match self.config.generator_masks {
             GeneratorMasks::Shared => {
-                let stacked = cat_conditions(c.clone(), c);
+                let stacked = cat_conditions(c.clone(), c.clone());
                 // A stream of its own for models that replay their randomness.
                 let replay = splitmix64_finalize(seed ^ GOLDEN_GAMMA);
-                self.discriminator.logits_shared(x, fake, stacked, replay)
+                d.logits_shared(x_seen, fake_seen, stacked, replay)
             }
             GeneratorMasks::Fresh => {
                 let (real, fake_d) =
-                    self.discriminator
-                        .logits_train_pair(x, fake.clone().detach(), c.clone());
-                let generator = self.discriminator.clone().no_grad().logits_train(fake, c);
+                    d.logits_train_pair(x_seen, fake_seen.clone().detach(), c.clone());
+                let generator = d.clone().no_grad().logits_train(fake_seen, c.clone());
                 SharedLogits {
                     real,
                     fake: fake_d,
@@ -157,60 +218,84 @@ where
                 }
             }
         };
-        let d_loss = self
-            .loss
-            .discriminator(real_logits.clone(), fake_logits.clone());
-        let g_loss = with_reconstruction(self.loss.generator(g_logits), reconstruction);
-        let stats = read_stats(
-            d_loss.clone(),
-            g_loss.clone(),
-            real_logits,
-            fake_logits,
-            self.step,
-        )?;
+        let loss = self.loss()?;
+        let d_loss = loss.discriminator(real_logits.clone(), fake_logits.clone());
+        let g_loss = with_reconstruction(loss.generator(g_logits), reconstruction);
+        let penalty = self.penalties(&d, &x, &fake.detach(), &c, penalty_seed(seed, 0));
         // G's logits come through a copy of D whose parameters take no gradient and D's from
         // rows detached from G: the two objectives have separate graphs, so each network's
         // backward pass and update run on a core of their own, with the values one backward
         // pass over the sum of both objectives would give.
-        let d_objective = d_loss.mul_scalar(self.config.discriminator_loss_scale);
-        let (step, max_col_norm) = (self.step, self.config.max_col_norm);
+        let mut d_objective = d_loss
+            .clone()
+            .mul_scalar(self.config.discriminator_loss_scale);
+        if let Some((_, surrogate)) = &penalty {
+            d_objective = d_objective + surrogate.clone();
+        }
+        let (step, max_col_norm) = (self.step, self.config.regularisers.max_col_norm);
         let (d_rule, g_rule) = (&mut self.d_rule, &mut self.g_rule);
         let (discriminator, generator) = (self.discriminator.clone(), self.generator.clone());
+        let g_objective = g_loss.clone();
         let (discriminator, generator) = rayon::join(
             || {
                 let grads = GradientsParams::from_grads(d_objective.backward(), &discriminator);
                 update_discriminator(d_rule, max_col_norm, step, epoch, discriminator, grads)
             },
             || {
-                let grads = GradientsParams::from_grads(g_loss.backward(), &generator);
+                let grads = GradientsParams::from_grads(g_objective.backward(), &generator);
                 g_rule.step(step, epoch, generator, grads)
             },
         );
         self.discriminator = discriminator;
         self.generator = generator;
-        Ok(stats)
+        Ok(StepOutputs {
+            d_loss,
+            g_loss,
+            real_logits,
+            fake_logits,
+            penalty: penalty.map(|(value, _)| value),
+        })
     }
 
-    fn d_update(&mut self, epoch: u64) -> (Tensor<1>, Tensor<2>, Tensor<2>) {
+    /// One D update; the outputs' `g_loss` is a placeholder the step replaces.
+    fn d_update(&mut self, epoch: u64, seed: u64) -> Result<StepOutputs> {
         let update = self.batches;
         let (x, c) = self.real_batch(update);
         self.batches += 1;
         let fake = self.generator.generate(self.noise(), c.clone()).detach();
-        let (real_logits, fake_logits) = self.discriminator.logits_train_pair(x, fake, c);
+        self.iterate_spectral_norm();
+        let d = self.training_discriminator();
+        let (x_seen, fake_seen) = (
+            self.instance_noise(x.clone()),
+            self.instance_noise(fake.clone()),
+        );
+        let (real_logits, fake_logits) = d.logits_train_pair(x_seen, fake_seen, c.clone());
         let d_loss = self
-            .loss
+            .loss()?
             .discriminator(real_logits.clone(), fake_logits.clone());
-        let grads = d_loss
+        let penalty = self.penalties(&d, &x, &fake, &c, seed);
+        let mut objective = d_loss
             .clone()
-            .mul_scalar(self.config.discriminator_loss_scale)
-            .backward();
-        let d_grads = GradientsParams::from_grads(grads, &self.discriminator);
-        self.apply_d_grads(update, epoch, d_grads);
-        (d_loss.detach(), real_logits.detach(), fake_logits.detach())
+            .mul_scalar(self.config.discriminator_loss_scale);
+        if let Some((_, surrogate)) = &penalty {
+            objective = objective + surrogate.clone();
+        }
+        let d_grads = GradientsParams::from_grads(objective.backward(), &self.discriminator);
+        let d = self.discriminator.clone();
+        let max_col_norm = self.config.regularisers.max_col_norm;
+        self.discriminator =
+            update_discriminator(&mut self.d_rule, max_col_norm, update, epoch, d, d_grads);
+        Ok(StepOutputs {
+            g_loss: d_loss.clone().detach(),
+            d_loss: d_loss.detach(),
+            real_logits: real_logits.detach(),
+            fake_logits: fake_logits.detach(),
+            penalty: penalty.map(|(value, _)| value),
+        })
     }
 
-    fn g_update(&mut self, epoch: u64) -> Tensor<1> {
-        let frozen = self.discriminator.clone().no_grad();
+    fn g_update(&mut self, epoch: u64) -> Result<Tensor<1>> {
+        let frozen = self.training_discriminator().no_grad();
         // Conditions for G's own batch: those of the next real batch, which Algorithm 1
         // samples from the data as it does x (no real rows are consumed).
         let (c, real) = if self.config.inpainting.is_some() {
@@ -224,27 +309,23 @@ where
         };
         let fake = self.generator.generate(self.noise(), c.clone());
         let reconstruction = real.and_then(|x| self.reconstruction(fake.clone(), x));
-        let g_loss = with_reconstruction(
-            self.loss.generator(frozen.logits_train(fake, c)),
-            reconstruction,
-        );
+        let logits = frozen.logits_train(self.instance_noise(fake), c);
+        let g_loss = with_reconstruction(self.loss()?.generator(logits), reconstruction);
         let g_grads = GradientsParams::from_grads(g_loss.backward(), &self.generator);
         self.generator = self
             .g_rule
             .step(self.step, epoch, self.generator.clone(), g_grads);
-        g_loss.detach()
-    }
-
-    fn apply_d_grads(&mut self, update: u64, epoch: u64, grads: GradientsParams) {
-        let d = self.discriminator.clone();
-        let max_col_norm = self.config.max_col_norm;
-        self.discriminator =
-            update_discriminator(&mut self.d_rule, max_col_norm, update, epoch, d, grads);
+        Ok(g_loss.detach())
     }
 }
 
+/// The seed of the gradient penalties' passes in D update `update` of a step seeded `seed`.
+fn penalty_seed(seed: u64, update: usize) -> u64 {
+    splitmix64_finalize(seed ^ GOLDEN_GAMMA.wrapping_mul(update as u64 + 3))
+}
+
 /// One update of the discriminator, then pylearn2's column-norm constraint where it has one.
-fn update_discriminator<M: burn::module::Module>(
+fn update_discriminator<M: Module>(
     rule: &mut crate::optim::LearningRule,
     max_col_norm: Option<f64>,
     update: u64,
@@ -282,73 +363,6 @@ fn check_scalar(value: Tensor<1>, what: &str, step: u64) -> Result<()> {
         Err(TrainError::Diverged {
             step,
             what: what.into(),
-        })
-    }
-}
-
-fn read_stats(
-    d_loss: Tensor<1>,
-    g_loss: Tensor<1>,
-    real_logits: Tensor<2>,
-    fake_logits: Tensor<2>,
-    step: u64,
-) -> Result<StepStats> {
-    let values = Tensor::cat(
-        vec![
-            d_loss.detach(),
-            g_loss.detach(),
-            sigmoid(real_logits.detach()).mean(),
-            sigmoid(fake_logits.detach()).mean(),
-        ],
-        0,
-    )
-    .into_data()
-    .convert::<f64>()
-    .try_into_vec::<f64>()
-    .map_err(|e| TrainError::Serialize(format!("step statistics: {e:?}")))?;
-    for (v, what) in values.iter().zip([
-        "the discriminator loss",
-        "the generator loss",
-        "mean D(x)",
-        "mean D(G(z))",
-    ]) {
-        if !v.is_finite() {
-            return Err(TrainError::Diverged {
-                step,
-                what: what.into(),
-            });
-        }
-    }
-    Ok(StepStats {
-        d_loss: values[0],
-        g_loss: values[1],
-        d_real: values[2],
-        d_fake: values[3],
-    })
-}
-
-/// pylearn2's `max_col_norm` on every rank-2 parameter (a linear layer's `[in, out]` weight:
-/// one column per output unit or maxout piece): `W ← W · min(‖w‖, c) / (‖w‖ + 1e-7)`.
-/// Biases and other ranks are left alone.
-pub struct MaxColumnNorm(pub f64);
-
-impl ModuleMapper for MaxColumnNorm {
-    fn map_float<const R: usize>(&mut self, param: Param<Tensor<R>>) -> Param<Tensor<R>> {
-        if R != 2 {
-            return param;
-        }
-        let c = self.0;
-        param.map(|w| {
-            let require_grad = w.is_require_grad();
-            let inner = w.inner();
-            let norms = inner.clone().powi_scalar(2).sum_dim(0).sqrt();
-            let scale = norms.clone().clamp_max(c) / norms.add_scalar(1e-7);
-            let constrained = Tensor::from_inner(inner * scale);
-            if require_grad {
-                constrained.require_grad()
-            } else {
-                constrained
-            }
         })
     }
 }

@@ -12,7 +12,8 @@ use crate::checkpoint::METRICS_FILE;
 use crate::error::{Result, TrainError};
 use crate::hooks::Hook;
 use crate::metrics::{self, MetricsRecord};
-use crate::trainer::{Trainer, Window};
+use crate::stats::Window;
+use crate::trainer::Trainer;
 
 /// When [`Trainer::train`] stops. Every limit is optional; the first one reached ends training.
 #[derive(Debug, Clone, Default)]
@@ -56,8 +57,7 @@ where
     Dm: GanDiscriminator<D>,
 {
     fn take_record(&mut self) -> MetricsRecord {
-        let n = self.window.steps.max(1) as f64;
-        let [d_loss, g_loss, d_real, d_fake] = self.window.sum.map(|s| s / n);
+        let means = self.window.means();
         let last = self.step.saturating_sub(1);
         let record = MetricsRecord {
             step: self.step,
@@ -65,11 +65,14 @@ where
             wall_time_s: self.elapsed_secs(),
             learning_rate: self.d_rule.learning_rate_at(last),
             momentum: self.config.d_optimizer.momentum_at(self.epoch()),
-            d_loss,
-            g_loss,
-            d_real,
-            d_fake,
-            value: -d_loss,
+            d_loss: means.d_loss,
+            g_loss: means.g_loss,
+            real_output: Some(means.real_output),
+            fake_output: Some(means.fake_output),
+            d_real: means.d_real,
+            d_fake: means.d_fake,
+            value: means.d_real.map(|_| -means.d_loss),
+            d_penalty: means.penalty,
             steps_averaged: self.window.steps,
         };
         self.window = Window::default();

@@ -7,18 +7,17 @@ use std::time::Instant;
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::tensor::{Device, Tensor};
 use gan_data::{BatchSampler, Dataset};
+use gan_data::{GOLDEN_GAMMA, splitmix64_finalize};
 use gan_nn::{GanDiscriminator, GanGenerator};
-use gan_objective::{AdversarialLoss, StandardLoss};
+use gan_objective::AdversarialLoss;
 
 use crate::config::TrainConfig;
+use crate::ema::GeneratorEma;
 use crate::error::{Result, TrainError};
+use crate::loss_choice::LossChoice;
 use crate::optim::LearningRule;
-
-#[derive(Default)]
-pub(crate) struct Window {
-    pub(crate) sum: [f64; 4],
-    pub(crate) steps: u64,
-}
+use crate::spectral::SpectralNorm;
+use crate::stats::Window;
 
 /// The GAN trainer: any [`GanGenerator`] and [`GanDiscriminator`] of sample rank `D`, their
 /// learning rules and the data, stepping through Algorithm 1 (or the released code's
@@ -43,7 +42,10 @@ where
     pub(crate) discriminator: Dm,
     pub(crate) g_rule: LearningRule,
     pub(crate) d_rule: LearningRule,
-    pub(crate) loss: Box<dyn AdversarialLoss>,
+    /// `None` while a loss supplied in code by the run has not been supplied again.
+    pub(crate) loss: Option<Box<dyn AdversarialLoss>>,
+    pub(crate) spectral: Option<SpectralNorm>,
+    pub(crate) ema: Option<GeneratorEma<G>>,
     pub(crate) data: Dataset,
     pub(crate) classes: Option<usize>,
     pub(crate) sampler: BatchSampler,
@@ -63,9 +65,9 @@ where
     Dm: GanDiscriminator<D>,
 {
     /// A trainer in memory (no run directory, no checkpoints) for players built on `device`
-    /// (plain or autodiff: the players are forked to its autodiff form). The learning rules come from the
-    /// config and the loss from its `generator_loss`; [`Trainer::with_rules`] and
-    /// [`Trainer::with_loss`] replace them. A conditional pair (`condition_dim > 0`) is
+    /// (plain or autodiff: the players are forked to its autodiff form). The learning rules, the
+    /// loss, the discriminator's regularisers and the generator's average come from the config;
+    /// [`Trainer::with_rules`] and [`Trainer::with_loss`] replace the first two. A conditional pair (`condition_dim > 0`) is
     /// trained on the data's labels, one-hot. The data's rows are transformed first by the
     /// config's `preprocessing` (nothing by default).
     ///
@@ -108,11 +110,20 @@ where
         device.seed(config.seed);
         let generator = with_gradients(initialise(generator));
         let discriminator = with_gradients(initialise(discriminator));
+        // Spectral normalisation's first vectors come from a stream of their own, after the
+        // players' initialisation (which they therefore leave as it was).
+        let spectral = config.regularisers.spectral_norm.then(|| {
+            let stream = splitmix64_finalize(config.seed ^ GOLDEN_GAMMA.rotate_left(17));
+            SpectralNorm::new(&discriminator, stream)
+        });
+        let ema = config.ema.map(|c| GeneratorEma::new(c, &generator));
         let sampler = BatchSampler::new(data.len(), config.batch_size, config.seed)?;
         Ok(Self {
             g_rule: LearningRule::new(config.g_optimizer),
             d_rule: LearningRule::new(config.d_optimizer),
-            loss: Box::new(StandardLoss::new(config.generator_loss)),
+            loss: config.loss.build(),
+            spectral,
+            ema,
             config,
             device,
             generator,
@@ -139,10 +150,42 @@ where
         self
     }
 
-    /// Replaces the losses (the config's `generator_loss` is then not used).
+    /// Trains with `loss` (a built-in [`gan_objective::Loss`] or one of your own), recorded in
+    /// the config by its [`AdversarialLoss::name`]. A run trained with a loss of your own must be
+    /// given it again before [`Trainer::resume_run`]: without it, resuming and stepping are
+    /// [`TrainError::LossNotSupplied`], and a loss of another name is
+    /// [`TrainError::LossMismatch`].
     pub fn with_loss(mut self, loss: impl AdversarialLoss + 'static) -> Self {
-        self.loss = Box::new(loss);
+        self.config.loss = LossChoice::of(&loss);
+        self.loss = Some(Box::new(loss));
         self
+    }
+
+    /// The loss being trained, or the error of a run whose loss of its own was not supplied.
+    pub(crate) fn loss(&self) -> Result<&dyn AdversarialLoss> {
+        self.loss
+            .as_deref()
+            .ok_or_else(|| self.config.loss.missing())
+    }
+
+    /// The generator's exponential moving average (on the plain device, evaluation mode), when
+    /// the run keeps one.
+    pub fn generator_average(&self) -> Option<&G> {
+        self.ema.as_ref().map(|e| &e.average)
+    }
+
+    /// The generator to sample and evaluate: the average of its weights where the run keeps
+    /// one, otherwise an inference copy of the trained generator.
+    pub fn sampling_generator(&self) -> G {
+        match self.generator_average() {
+            Some(average) => average.clone(),
+            None => self.generator.valid(),
+        }
+    }
+
+    /// Spectral normalisation's power-iteration state, when the run normalises D.
+    pub fn spectral_norm(&self) -> Option<&SpectralNorm> {
+        self.spectral.as_ref()
     }
 
     /// The conditions of data rows `rows` (their labels one-hot), for a conditional pair.

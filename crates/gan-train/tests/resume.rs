@@ -56,13 +56,13 @@ fn resume_continues_exactly_and_metrics_read_as_one_run() {
         // pylearn2's count: mu = 0.5 + 0.2 * min(e / 249, 1) during 0-based epoch e.
         let mu = 0.5 + 0.2 * (r.epoch as f64 / 249.0).min(1.0);
         assert!(
-            r.d_real > 0.0
-                && r.d_real < 1.0
+            r.d_real.unwrap() > 0.0
+                && r.d_real.unwrap() < 1.0
                 && r.learning_rate > 0.0
                 && (r.momentum.unwrap() - mu).abs() < 1e-12,
             "{r:?}"
         );
-        assert!((r.value + r.d_loss).abs() < 1e-12);
+        assert!((r.value.unwrap() + r.d_loss).abs() < 1e-12);
         assert!(
             MlpTrainer::create_mlp_run(&config.clone(), gaussian_data(), &cpu(), split.path())
                 .is_err(),

@@ -51,9 +51,11 @@ fn schedules_follow_the_released_rule() {
     assert_eq!(paper.schedule, Schedule::Simultaneous);
     assert_eq!(paper.discriminator_loss_scale, 0.5);
     assert_eq!(
-        paper.generator_loss,
-        gan_objective::GeneratorLoss::NonSaturating
+        paper.loss,
+        LossChoice::Builtin(gan_objective::Loss::NonSaturating)
     );
+    assert_eq!(paper.regularisers, Regularisers::default());
+    assert_eq!(paper.ema, None);
     assert_eq!(paper.noise, Noise::Gaussian);
     assert_eq!(paper.generator_masks, GeneratorMasks::Shared);
     let json = paper_run.to_json().unwrap();
@@ -342,9 +344,10 @@ fn paper_preset_on_real_mnist_lowers_the_discriminator_loss() {
     assert_eq!(records.len(), 6);
     for r in &records {
         assert!(
-            [r.d_loss, r.g_loss, r.d_real, r.d_fake, r.value]
-                .iter()
-                .all(|v| v.is_finite()),
+            [r.d_loss, r.g_loss]
+                .into_iter()
+                .chain([r.d_real, r.d_fake, r.value].map(Option::unwrap))
+                .all(f64::is_finite),
             "{r:?}"
         );
     }
@@ -356,6 +359,7 @@ fn paper_preset_on_real_mnist_lowers_the_discriminator_loss() {
     assert!((records[0].d_loss - 4f64.ln()).abs() < 0.3);
     assert!(records[5].d_loss < records[0].d_loss - 0.05, "{records:?}");
     assert!(records[5].d_real > records[5].d_fake);
+    assert!(records[5].real_output > records[5].fake_output);
 }
 
 #[test]
@@ -364,7 +368,7 @@ fn max_col_norm_bounds_every_discriminator_column() {
     let c = 0.05;
     let mut config = toy_config(Schedule::Alternating { k: 2 });
     config.train.d_optimizer = OptimizerConfig::adam(0.05);
-    config.train.max_col_norm = Some(c);
+    config.train.regularisers.max_col_norm = Some(c);
     let mut t = MlpTrainer::mlp(&config, gaussian_data(), &cpu()).unwrap();
     t.train(&Until::steps(20), &mut []).unwrap();
     let d = t.discriminator();
