@@ -9,7 +9,7 @@ use gan_train::{ModelConfig, ModelOrigin, Precision, RunConfig};
 use crate::DeviceArgs;
 use crate::error::CliError;
 use crate::inputs::{from_host, host, read_matrix, read_run};
-use crate::train::Preset;
+use crate::train::preset_names;
 
 /// Storage precision of an exported generator.
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -143,8 +143,8 @@ pub struct ImportArgs {
     #[arg(long)]
     from: PathBuf,
     /// The layers and activations the file is read as; the widths come from the file.
-    #[arg(long, value_enum, default_value = "paper-mnist")]
-    preset: Preset,
+    #[arg(long, value_parser = preset_names(), default_value = "paper-mnist")]
+    preset: String,
     /// The model directory to write; `sample`, `eval`, `interpolate` and `generate` take it as
     /// their --run-dir.
     #[arg(long)]
@@ -154,7 +154,7 @@ pub struct ImportArgs {
 }
 
 pub fn import(a: ImportArgs) -> Result<(), CliError> {
-    if a.preset != Preset::PaperMnist {
+    if a.preset != "paper-mnist" {
         return Err(CliError::Usage(
             "import reads the MLP layout: --preset paper-mnist".into(),
         ));

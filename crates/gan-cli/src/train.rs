@@ -6,11 +6,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use burn::tensor::Tensor;
-use clap::{Args, ValueEnum};
+use clap::Args;
+use clap::builder::{PossibleValue, PossibleValuesParser};
 use gan_nn::{GanDiscriminator, GanGenerator};
 use gan_train::{
-    CheckpointConfig, DcganTrainer, Hook, InpaintTrainer, MlpTrainer, ModelConfig,
-    PaperConvTrainer, ResumeInfo, RunConfig, Trainer, Until,
+    CheckpointConfig, DefaultData, Family, FamilyTask, Hook, PRESETS, Preset, ResumeInfo,
+    RunConfig, Trainer, Until, family_trainer,
 };
 
 use crate::data::training_data;
@@ -20,65 +21,20 @@ use crate::inputs::{check_rows, read_run};
 use crate::train_parts::TrainParts;
 use crate::{DataArgs, DeviceArgs};
 
-/// Built-in training configurations.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Preset {
-    /// The released MNIST configuration of the paper (Table 1), its generator's output and its
-    /// discriminator's input sized to the data's rows (784 for MNIST).
-    PaperMnist,
-    /// The released fully connected CIFAR-10 configuration (Figure 2c): G 100 → 8000 ReLU →
-    /// 8000 sigmoid → 3072 linear, D two maxout layers of 1600 × 5, η 0.025, on rows
-    /// normalised by pylearn2's global contrast normalisation (scale 55).
-    PaperCifar10Fc,
-    /// The released convolutional CIFAR-10 configuration (Figure 2d): G to 8000 sigmoid units
-    /// read as 80 maps of 10 × 10 and a 5 × 5 transposed convolution with stride 3; D three
-    /// convolutional maxout layers with max pooling, maxout 500 × 5; batch 128, η 0.004, on
-    /// GCN(55) rows.
-    PaperCifar10Conv,
-    /// A DCGAN-style convolutional pair (Adam 2e-4, β₁ 0.5, batch 64) for images whose side is
-    /// a multiple of 4.
-    Dcgan,
-    /// Inpainting: a generator that completes an image from its known half (a small U-Net
-    /// with noise) against a DCGAN discriminator that sees the mask; all four halves, pix2pix's
-    /// reconstruction term (λ 100), Adam 2e-4, batch 64. Use the model with `gan inpaint`.
-    Inpaint,
-}
-
-impl Preset {
-    fn config(self, data: &gan_data::Dataset, conditional: bool) -> Result<RunConfig, CliError> {
-        match (self, conditional) {
-            (Preset::PaperMnist | Preset::PaperCifar10Fc | Preset::PaperCifar10Conv, true) => Err(
-                CliError::Usage("--conditional needs a conditional model (--preset dcgan)".into()),
-            ),
-            (Preset::PaperMnist, false) => Ok(RunConfig::paper_mnist_for(data.dim())),
-            (Preset::PaperCifar10Fc, false) if data.dim() != 3072 => Err(CliError::Usage(format!(
-                "--preset paper-cifar10-fc takes CIFAR-10's 3,072 values a row; the data has {}",
-                data.dim()
-            ))),
-            (Preset::PaperCifar10Fc, false) => Ok(RunConfig::paper_cifar10_fc()),
-            (Preset::PaperCifar10Conv, false) if data.item_shape() != [3, 32, 32] => {
-                Err(CliError::Usage(format!(
-                    "--preset paper-cifar10-conv takes CIFAR-10's 3 × 32 × 32 images; the data's \
-                     items are {:?}",
-                    data.item_shape()
-                )))
-            }
-            (Preset::PaperCifar10Conv, false) => Ok(RunConfig::paper_cifar10_conv()),
-            (Preset::Dcgan, _) => Ok(RunConfig::dcgan(data, conditional)?),
-            (Preset::Inpaint, true) => Err(CliError::Usage(
-                "--conditional does not apply to --preset inpaint: its condition is the known half"
-                    .into(),
-            )),
-            (Preset::Inpaint, false) => Ok(RunConfig::inpaint(data)?),
-        }
-    }
+/// `--preset`'s values: the library's presets ([`gan_train::PRESETS`]), each with its help.
+pub fn preset_names() -> PossibleValuesParser {
+    PossibleValuesParser::new(
+        PRESETS
+            .iter()
+            .map(|p| PossibleValue::new(p.name).help(p.about)),
+    )
 }
 
 #[derive(Args, Debug)]
 pub struct TrainArgs {
     /// Built-in configuration to train [default: paper-mnist].
-    #[arg(long, value_enum, conflicts_with = "config")]
-    preset: Option<Preset>,
+    #[arg(long, value_parser = preset_names(), conflicts_with = "config")]
+    preset: Option<String>,
     /// A run config as JSON (`{"model": …, "train": …}`, as a run's config.json), instead of
     /// a preset.
     #[arg(long)]
@@ -149,9 +105,7 @@ impl TrainArgs {
                 .map_err(|e| e.to_string())
                 .and_then(|text| RunConfig::from_json(&text).map_err(|e| e.to_string()))
                 .map_err(|e| CliError::Usage(format!("{}: {e}", path.display())))?,
-            None => self
-                .preset
-                .unwrap_or(Preset::PaperMnist)
+            None => Preset::named(self.preset.as_deref().unwrap_or("paper-mnist"))?
                 .config(data, self.conditional)?,
         };
         if let Some(seed) = self.seed {
@@ -224,10 +178,12 @@ pub fn train(a: TrainArgs) -> Result<(), CliError> {
     let device = a.device.device()?;
     let valid_test = a.valid.as_deref().zip(a.test.as_deref());
     // The CIFAR-10 preset finds (or downloads) CIFAR-10 as the others find MNIST.
-    let cifar_dir = match (&a.data_path, a.preset) {
-        (None, Some(Preset::PaperCifar10Fc | Preset::PaperCifar10Conv)) => {
-            Some(crate::data::cifar10_dir()?)
-        }
+    let default_data = match &a.preset {
+        Some(name) => Preset::named(name)?.default_data,
+        None => DefaultData::Mnist,
+    };
+    let cifar_dir = match (&a.data_path, default_data) {
+        (None, DefaultData::Cifar10) => Some(crate::data::cifar10_dir()?),
         _ => None,
     };
     let data = training_data(
@@ -261,47 +217,36 @@ pub fn train(a: TrainArgs) -> Result<(), CliError> {
             ));
         }
     };
-    let train = data.train;
-    match (&config.model, a.resume) {
-        (ModelConfig::Mlp(_), true) => {
-            let (t, info) = MlpTrainer::resume_mlp(&a.run_dir, train, &device)?;
-            report_resume(&info);
-            run(t, &a, eval_sets)
+    config.model.with_family(TrainTask {
+        args: &a,
+        config: &config,
+        data: data.train,
+        device: &device,
+        eval_sets,
+    })
+}
+
+/// A new or resumed run of whichever family the config names, trained with the hooks.
+struct TrainTask<'a> {
+    args: &'a TrainArgs,
+    config: &'a RunConfig,
+    data: gan_data::Dataset,
+    device: &'a burn::tensor::Device,
+    eval_sets: Option<(Tensor<2>, Tensor<2>)>,
+}
+
+impl FamilyTask for TrainTask<'_> {
+    type Output = Result<(), CliError>;
+
+    fn run<const R: usize, F: Family<R>>(self, model: &F::Config) -> Self::Output {
+        let (a, train) = (self.args, &self.config.train);
+        let mut trainer = family_trainer::<R, F>(model, train, self.data, self.device)?;
+        if a.resume {
+            report_resume(&trainer.resume_run(&a.run_dir)?);
+        } else {
+            trainer = trainer.create_run(&a.run_dir, &self.config.model)?;
         }
-        (ModelConfig::Dcgan(_), true) => {
-            let (t, info) = DcganTrainer::resume_dcgan(&a.run_dir, train, &device)?;
-            report_resume(&info);
-            run(t, &a, eval_sets)
-        }
-        (ModelConfig::Mlp(_), false) => {
-            let t = MlpTrainer::create_mlp_run(&config, train, &device, &a.run_dir)?;
-            run(t, &a, eval_sets)
-        }
-        (ModelConfig::PaperConv(_), true) => {
-            let (t, info) = PaperConvTrainer::resume_paper_conv(&a.run_dir, train, &device)?;
-            report_resume(&info);
-            run(t, &a, eval_sets)
-        }
-        (ModelConfig::PaperConv(_), false) => {
-            let t = PaperConvTrainer::paper_conv(&config, train, &device)?
-                .create_run(&a.run_dir, &config.model)?;
-            run(t, &a, eval_sets)
-        }
-        (ModelConfig::Dcgan(_), false) => {
-            let t = DcganTrainer::dcgan(&config, train, &device)?
-                .create_run(&a.run_dir, &config.model)?;
-            run(t, &a, eval_sets)
-        }
-        (ModelConfig::Inpaint(_), true) => {
-            let (t, info) = InpaintTrainer::resume_inpaint(&a.run_dir, train, &device)?;
-            report_resume(&info);
-            run(t, &a, eval_sets)
-        }
-        (ModelConfig::Inpaint(_), false) => {
-            let t = InpaintTrainer::inpaint(&config, train, &device)?
-                .create_run(&a.run_dir, &config.model)?;
-            run(t, &a, eval_sets)
-        }
+        run(trainer, a, self.eval_sets)
     }
 }
 

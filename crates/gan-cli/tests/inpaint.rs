@@ -128,7 +128,7 @@ fn an_inpainting_run_completes_the_missing_half_only() {
             &dir.path().join("cond"),
             &["--conditional", "--steps", "1"],
         ),
-        "--conditional does not apply",
+        "not conditional",
     );
 }
 

@@ -2,20 +2,13 @@
 //! condition of each real image is its known half ([`gan_nn::inpaint_condition`]'s layout), drawn
 //! from the config's halves, and the generator's loss may gain pix2pix's reconstruction term.
 
-use std::path::Path;
-
 use burn::tensor::{Device, Tensor, TensorData};
-use gan_data::{Dataset, GOLDEN_GAMMA, splitmix64_finalize};
-use gan_nn::{
-    GanDiscriminator, GanGenerator, Half, InpaintConfig, InpaintDiscriminator, InpaintGenerator,
-};
+use gan_data::{GOLDEN_GAMMA, splitmix64_finalize};
+use gan_nn::{GanDiscriminator, GanGenerator, Half};
 use serde::{Deserialize, Serialize};
 
-use crate::builtin::{image_shape, output_activation_for, resume_builtin, seeded_autodiff};
-use crate::config::{OptimizerConfig, TrainConfig};
 use crate::error::{Result, TrainError};
-use crate::run::ResumeInfo;
-use crate::run_config::{ModelConfig, RunConfig};
+use crate::family::image_shape;
 use crate::trainer::Trainer;
 
 /// How an inpainting run conditions its players (set in [`crate::TrainConfig::inpainting`]).
@@ -84,59 +77,6 @@ pub fn condition_rows<const D: usize>(
     let keep: Tensor<4> = Tensor::from_data(TensorData::new(masks, [n, 1, h, w]), &device);
     let images: Tensor<4> = x.reshape([n, c, h, w]);
     gan_nn::inpaint_condition(images, keep)
-}
-
-/// The trainer of the inpainting pair.
-pub type InpaintTrainer = Trainer<InpaintGenerator, InpaintDiscriminator, 4>;
-
-impl RunConfig {
-    /// The `inpaint` preset for `data` (items `[H, W]` or `[C, H, W]`, sides multiples of 4):
-    /// the players of [`InpaintConfig`] with the output activation for the data's range,
-    /// trained on all four halves with pix2pix's reconstruction weight
-    /// ([`InpaintingConfig::all_halves`]); Adam (lr 2e-4, β₁ 0.5) for both, batch 64,
-    /// Algorithm 1 with `k = 1`.
-    pub fn inpaint(data: &Dataset) -> Result<Self> {
-        let model = InpaintConfig::new(image_shape(data.item_shape(), "inpainting")?)
-            .with_output_activation(output_activation_for(data));
-        model.validate()?;
-        let adam = OptimizerConfig::adam(2e-4);
-        let mut train = TrainConfig::new(adam, adam).with_batch_size(64);
-        train.inpainting = Some(InpaintingConfig::all_halves());
-        Ok(Self {
-            model: ModelConfig::Inpaint(model),
-            train,
-        })
-    }
-}
-
-impl InpaintTrainer {
-    /// A trainer of the inpainting pair in memory, the device seeded with the config's seed
-    /// before the players are built. The config must set `train.inpainting`.
-    pub fn inpaint(config: &RunConfig, data: Dataset, device: &Device) -> Result<Self> {
-        let ModelConfig::Inpaint(model) = &config.model else {
-            return Err(TrainError::Config(
-                "the run's players are not the inpainting pair".into(),
-            ));
-        };
-        if config.train.inpainting.is_none() {
-            return Err(TrainError::Config(
-                "an inpainting pair needs train.inpainting (its masks and reconstruction weight)"
-                    .into(),
-            ));
-        }
-        let device = seeded_autodiff(device, config.train.seed);
-        let (g, d) = model.init(&device)?;
-        Trainer::new(config.train.clone(), g, d, data, &device)
-    }
-
-    /// Continues the inpainting run in `run_dir`.
-    pub fn resume_inpaint(
-        run_dir: &Path,
-        data: Dataset,
-        device: &Device,
-    ) -> Result<(Self, ResumeInfo)> {
-        resume_builtin(run_dir, data, device, Self::inpaint)
-    }
 }
 
 impl<G, Dm, const D: usize> Trainer<G, Dm, D>

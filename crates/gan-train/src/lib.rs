@@ -26,11 +26,13 @@ mod builtin;
 mod checkpoint;
 mod classifier;
 mod completion;
+mod conditioning;
 mod config;
 mod ema;
 mod error;
 mod evaluation;
 mod export;
+mod family;
 mod hooks;
 mod inference;
 mod inpainting;
@@ -38,7 +40,6 @@ mod loss_choice;
 mod metrics;
 mod optim;
 pub mod penalty;
-mod presets;
 mod probe;
 mod reconstruct;
 mod regularise;
@@ -54,9 +55,8 @@ mod trainer;
 
 pub use average::ParameterAverage;
 pub use builtin::{
-    BuiltinGenerator, DcganTrainer, MlpTrainer, PaperConvTrainer, export_generator,
-    export_generator_with, image_shape, load_generator, load_generator_with,
-    load_mlp_discriminator, mlp_players,
+    BuiltinGenerator, export_generator, export_generator_with, load_generator, load_generator_with,
+    load_mlp_discriminator,
 };
 pub use checkpoint::{
     CONFIG_FILE, CheckpointFiles, CheckpointState, D_OPTIMIZER_FILE, DISCRIMINATOR_FILE,
@@ -68,6 +68,7 @@ pub use classifier::{
     classifier_accuracy, classifier_outputs, load_classifier, save_classifier, train_classifier,
 };
 pub use completion::{inpaint, nearest_fill, zero_fill};
+pub use conditioning::Conditioning;
 pub use config::{
     CheckpointConfig, GeneratorMasks, MomentumCount, OptimizerConfig, Schedule, TrainConfig,
 };
@@ -78,16 +79,21 @@ pub use export::{
     ExportedModel, GeneratorWeights, MODEL_FILE, ModelOrigin, Precision, export_generator_module,
     export_generator_weights, read_exported, save_generator_module,
 };
+pub use family::{
+    CIFAR10_GCN, DcganFamily, DcganTrainer, DefaultData, Family, FamilyTask, FamilyTrainer,
+    InpaintFamily, InpaintTrainer, MlpFamily, MlpTrainer, PRESETS, PaperConvFamily,
+    PaperConvTrainer, Preset, create_family_run, family_trainer, image_shape,
+    load_family_generator, mlp_players, resume_family_run,
+};
 pub use hooks::{Hook, OnRecord};
 pub use inference::{
     INFERENCE_FILE, INFERENCE_MANIFEST, InferenceManifest, InferenceTraining,
     generator_fingerprint, load_encoder, read_inference_manifest, save_encoder, train_encoder,
 };
-pub use inpainting::{InpaintTrainer, InpaintingConfig, condition_rows};
+pub use inpainting::{InpaintingConfig, condition_rows};
 pub use loss_choice::LossChoice;
 pub use metrics::{MetricsRecord, read as read_metrics};
 pub use optim::{LearningRule, PylearnMomentum, Velocity};
-pub use presets::CIFAR10_GCN;
 pub use probe::{
     PenaltyChoice, ProbeConfig, choose_penalty, error_rate, fit_probe, probe_predictions,
 };

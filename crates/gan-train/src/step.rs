@@ -96,21 +96,46 @@ where
     /// Real batch number `b`, with its conditions.
     fn real_batch(&mut self, b: u64) -> (Tensor<D>, Option<Tensor<2>>) {
         let rows = self.batch_rows(b);
-        let x = self
-            .data
-            .gather_as::<D>(&rows, &self.device)
-            .expect("the trainer checked the data's rank");
-        let c = match self.config.inpainting {
-            Some(_) => self.inpainting_condition(b, &x),
-            None => self.class_condition(&rows),
-        };
+        let x = self.gather(&rows);
+        let c = self.conditioning.of_batch(
+            &self.data,
+            self.config.seed,
+            b,
+            &rows,
+            Some(&x),
+            &self.device,
+        );
         (x, c)
     }
 
-    /// `λ · mean |fake − real|`: the reconstruction term of an inpainting run's generator loss.
-    fn reconstruction(&self, fake: Tensor<D>, real: Tensor<D>) -> Option<Tensor<1>> {
-        let weight = self.config.inpainting.as_ref()?.reconstruction_weight;
-        (weight > 0.0).then(|| (fake - real).abs().mean().mul_scalar(weight))
+    fn gather(&self, rows: &[usize]) -> Tensor<D> {
+        self.data
+            .gather_as::<D>(rows, &self.device)
+            .expect("the trainer checked the data's rank")
+    }
+
+    /// Conditions for G's own batch, and the real rows behind them where the conditioning's
+    /// loss term needs them: those of the next real batch, which Algorithm 1 samples from the
+    /// data as it does x (no real rows are consumed).
+    fn generator_batch(&mut self) -> (Option<Tensor<2>>, Option<Tensor<D>>) {
+        if self.conditioning.is_none() {
+            return (None, None);
+        }
+        let b = self.batches;
+        let rows = self.batch_rows(b);
+        let x = self
+            .conditioning
+            .generator_needs_images()
+            .then(|| self.gather(&rows));
+        let c = self.conditioning.of_batch(
+            &self.data,
+            self.config.seed,
+            b,
+            &rows,
+            x.as_ref(),
+            &self.device,
+        );
+        (c, x)
     }
 
     fn noise(&self) -> Tensor<2> {
@@ -189,7 +214,9 @@ where
         let (x, c) = self.real_batch(self.batches);
         self.batches += 1;
         let fake = self.generator.generate(self.noise(), c.clone());
-        let reconstruction = self.reconstruction(fake.clone(), x.clone());
+        let reconstruction = self
+            .conditioning
+            .generator_term(fake.clone(), Some(x.clone()));
         self.iterate_spectral_norm();
         let d = self.training_discriminator();
         let (x_seen, fake_seen) = (
@@ -296,19 +323,9 @@ where
 
     fn g_update(&mut self, epoch: u64) -> Result<Tensor<1>> {
         let frozen = self.training_discriminator().no_grad();
-        // Conditions for G's own batch: those of the next real batch, which Algorithm 1
-        // samples from the data as it does x (no real rows are consumed).
-        let (c, real) = if self.config.inpainting.is_some() {
-            let (x, c) = self.real_batch(self.batches);
-            (c, Some(x))
-        } else if self.classes.is_some() {
-            let rows = self.batch_rows(self.batches);
-            (self.class_condition(&rows), None)
-        } else {
-            (None, None)
-        };
+        let (c, real) = self.generator_batch();
         let fake = self.generator.generate(self.noise(), c.clone());
-        let reconstruction = real.and_then(|x| self.reconstruction(fake.clone(), x));
+        let reconstruction = self.conditioning.generator_term(fake.clone(), real);
         let logits = frozen.logits_train(self.instance_noise(fake), c);
         let g_loss = with_reconstruction(self.loss()?.generator(logits), reconstruction);
         let g_grads = GradientsParams::from_grads(g_loss.backward(), &self.generator);

@@ -11,6 +11,7 @@ use gan_data::{GOLDEN_GAMMA, splitmix64_finalize};
 use gan_nn::{GanDiscriminator, GanGenerator};
 use gan_objective::AdversarialLoss;
 
+use crate::conditioning::Conditioning;
 use crate::config::TrainConfig;
 use crate::ema::GeneratorEma;
 use crate::error::{Result, TrainError};
@@ -47,7 +48,7 @@ where
     pub(crate) spectral: Option<SpectralNorm>,
     pub(crate) ema: Option<GeneratorEma<G>>,
     pub(crate) data: Dataset,
-    pub(crate) classes: Option<usize>,
+    pub(crate) conditioning: Conditioning,
     pub(crate) sampler: BatchSampler,
     pub(crate) epoch_order: Option<(u64, Vec<usize>)>,
     pub(crate) step: u64,
@@ -91,8 +92,12 @@ where
                 config.batch_size
             )));
         }
-        let inpainting = config.inpainting.is_some();
-        let classes = check_conditions::<G, Dm, D>(&generator, &discriminator, &data, inpainting)?;
+        let conditioning = Conditioning::for_run(
+            &generator,
+            &discriminator,
+            &data,
+            config.inpainting.as_ref(),
+        )?;
         // The data must form batches of the players' rank (no random draws: see below).
         data.gather_as::<D>(&[0], &device.clone().inner())?;
         let device = if device.is_autodiff() {
@@ -129,7 +134,7 @@ where
             generator,
             discriminator,
             data,
-            classes,
+            conditioning,
             sampler,
             epoch_order: None,
             step: 0,
@@ -188,24 +193,6 @@ where
         self.spectral.as_ref()
     }
 
-    /// The conditions of data rows `rows` (their labels one-hot), for a conditional pair.
-    pub(crate) fn class_condition(&self, rows: &[usize]) -> Option<Tensor<2>> {
-        let classes = self.classes?;
-        Some(self.data.one_hot_labels(rows, classes, &self.device))
-    }
-
-    /// The conditions of real batch number `b` (images `x`), for an inpainting pair: each
-    /// image's known half, the half drawn by [`crate::InpaintingConfig::half_for`].
-    pub(crate) fn inpainting_condition(&self, b: u64, x: &Tensor<D>) -> Option<Tensor<2>> {
-        let inpainting = self.config.inpainting.as_ref()?;
-        let image = crate::builtin::image_shape(self.data.item_shape(), "inpainting")
-            .expect("checked by Trainer::new");
-        let halves: Vec<_> = (0..x.dims()[0])
-            .map(|i| inpainting.half_for(self.config.seed, b, i))
-            .collect();
-        Some(crate::inpainting::condition_rows(x.clone(), image, &halves))
-    }
-
     /// The training configuration.
     pub fn config(&self) -> &TrainConfig {
         &self.config
@@ -231,9 +218,14 @@ where
         &self.data
     }
 
-    /// Number of classes of a conditional run (`None`: unconditional).
+    /// Number of classes of a conditional run (`None`: unconditional), its condition width.
     pub fn classes(&self) -> Option<usize> {
-        self.classes
+        self.conditioning.classes()
+    }
+
+    /// How the run conditions its players.
+    pub fn conditioning(&self) -> &Conditioning {
+        &self.conditioning
     }
 
     /// Steps completed.
@@ -294,49 +286,4 @@ fn with_gradients<M: Module>(module: M) -> M {
     let mut tracked = AnyTracked(false);
     module.visit(&mut tracked);
     if tracked.0 { module } else { module.train() }
-}
-
-/// Checks that the players agree on conditioning, that a conditional pair has labels and that
-/// an inpainting pair takes the data's known halves. Returns the number of classes of a
-/// conditional run.
-fn check_conditions<G, Dm, const D: usize>(
-    g: &G,
-    d: &Dm,
-    data: &Dataset,
-    inpainting: bool,
-) -> Result<Option<usize>>
-where
-    G: GanGenerator<D>,
-    Dm: GanDiscriminator<D>,
-{
-    let (gc, dc) = (g.condition_dim(), d.condition_dim());
-    if gc != dc {
-        return Err(TrainError::Config(format!(
-            "the generator takes conditions of width {gc} but the discriminator {dc}"
-        )));
-    }
-    if inpainting {
-        let image = crate::builtin::image_shape(data.item_shape(), "inpainting")?;
-        let width = gan_nn::inpaint_condition_dim(image);
-        if gc != width {
-            let [c, h, w] = image;
-            return Err(TrainError::Config(format!(
-                "an inpainting pair for {c}×{h}×{w} images takes conditions of width {width}, \
-                 but these players take {gc}"
-            )));
-        }
-        return Ok(None);
-    }
-    if gc == 0 {
-        return Ok(None);
-    }
-    let classes = data.num_classes().ok_or_else(|| {
-        TrainError::Config("a conditional pair needs labelled data (give --labels)".into())
-    })?;
-    if classes > gc {
-        return Err(TrainError::Config(format!(
-            "the data has {classes} classes but the players take conditions of width {gc}"
-        )));
-    }
-    Ok(Some(gc))
 }
