@@ -279,3 +279,62 @@ fn inpainting_players_forward_the_same() {
     let l_gpu = host(d_gpu.logits(x_gpu, Some(condition(&gpu))));
     assert!(max_rel_diff(&l_gpu, &l_cpu) < 1e-4, "D differs");
 }
+
+/// D's regularisers on wgpu as on Flex: spectral normalisation's power iteration and σ, and an
+/// R1 penalty's value and parameter update through the normalised discriminator.
+#[test]
+fn spectral_norm_and_the_gradient_penalty_agree() {
+    use gan_core::nn::MaxoutLayerConfig;
+    use gan_core::train::SpectralNorm;
+    use gan_core::train::penalty::{PenaltyForm, input_gradient_penalty};
+
+    let (cpu, gpu) = devices();
+    let (cpu, gpu) = (cpu.autodiff(), gpu.autodiff());
+    cpu.seed(5);
+    let d_config = DiscriminatorConfig::new(
+        64,
+        vec![MaxoutLayerConfig::new(16, 3)],
+        vec![InputDropoutConfig::new(1.0, 1.0); 2],
+    );
+    let d = d_config.init(&cpu).unwrap();
+    let d_gpu = d.clone().fork(&gpu);
+    let init = parameters(&d);
+    let sn = SpectralNorm::new(&d, 3);
+    let sn_gpu = sn
+        .from_bytes(&sn.to_bytes().unwrap(), &gpu.clone().inner())
+        .unwrap();
+
+    let run = |d: gan_core::nn::Discriminator, mut sn: SpectralNorm, dev: &Device| {
+        for _ in 0..5 {
+            sn.power_iteration(&d);
+        }
+        let sigmas = sn.sigmas(&d);
+        let x = images(16, 7, dev).narrow(1, 0, 64);
+        let terms = input_gradient_penalty(
+            &sn.normalise(d.clone()),
+            x,
+            None,
+            PenaltyForm::ZeroCentred { gamma: 10.0 },
+            9,
+        );
+        let value = host(terms.value)[0];
+        let grads = GradientsParams::from_grads(terms.surrogate.backward(), &d);
+        let mut rule = LearningRule::new(OptimizerConfig::paper_momentum());
+        (sigmas, value, parameters(&rule.step(0, 0, d, grads)))
+    };
+    let (sigma_a, value_a, d_a) = run(d, sn, &cpu);
+    let (sigma_b, value_b, d_b) = run(d_gpu, sn_gpu, &gpu);
+    for (a, b) in sigma_a.iter().zip(&sigma_b) {
+        assert!((a - b).abs() < 1e-4 * a.abs(), "σ {a} vs {b}");
+    }
+    assert!(
+        (value_a - value_b).abs() < 1e-3 * value_a.abs(),
+        "R1 {value_a} vs {value_b}"
+    );
+    let (moved, apart) = (max_rel_diff(&d_a, &init), max_rel_diff(&d_b, &d_a));
+    eprintln!("R1 update: moved {moved:e}, devices apart {apart:e}");
+    assert!(
+        moved > 1e-6 && apart < 2e-2 * moved,
+        "{apart:e} vs {moved:e}"
+    );
+}

@@ -7,7 +7,8 @@
 //!   checkpoints/step-0000001000/ generator.bpk, discriminator.bpk,
 //!                                g_optimizer.bpk, d_optimizer.bpk, state.json,
 //!                                generator_ema.bpk (with an EMA of G),
-//!                                spectral_norm.bin (with spectral normalisation)
+//!                                spectral_norm.bin (with spectral normalisation),
+//!                                train.json (the training config that wrote it)
 //! ```
 //!
 //! A checkpoint is written into a temporary directory, every file synced, then renamed into
@@ -212,9 +213,13 @@ fn load_one(
         D_OPTIMIZER_FILE,
     ];
     // The parts a run has only when its config asks for them; the run checks which it needs.
-    let optional = [GENERATOR_AVERAGE_FILE, SPECTRAL_NORM_FILE]
-        .into_iter()
-        .filter(|name| state.sha256.contains_key(*name));
+    let optional = [
+        GENERATOR_AVERAGE_FILE,
+        SPECTRAL_NORM_FILE,
+        crate::resume_check::TRAIN_CONFIG_FILE,
+    ]
+    .into_iter()
+    .filter(|name| state.sha256.contains_key(*name));
     for name in required.into_iter().chain(optional) {
         let expected = state
             .sha256

@@ -43,6 +43,7 @@ pub mod penalty;
 mod probe;
 mod reconstruct;
 mod regularise;
+mod resume_check;
 mod run;
 mod run_config;
 mod semi;
@@ -101,6 +102,7 @@ pub use reconstruct::{
     Refinement, infer_codes, mean_sd, nearest_sample_errors, refine_codes, row_errors,
 };
 pub use regularise::{MaxColumnNorm, Regularisers};
+pub use resume_check::TRAIN_CONFIG_FILE;
 pub use run::{
     ResumeInfo, load_discriminator_into, load_generator_into, load_generator_weights,
     read_run_config, resume,

@@ -18,6 +18,7 @@ use crate::checkpoint::{
 use crate::error::{Result, TrainError};
 use crate::export::{self, GeneratorWeights};
 use crate::metrics;
+use crate::resume_check::{self, TRAIN_CONFIG_FILE, check_same_training};
 use crate::run_config::RunConfig;
 use crate::trainer::Trainer;
 
@@ -64,7 +65,10 @@ where
 
     /// Continues the run in `run_dir` from its newest valid checkpoint: this trainer must have
     /// been built as that run was (its training config, players of the same structure, the
-    /// same data and learning rules). Players, learning-rule states and counters are restored.
+    /// same data and learning rules). Players, learning-rule states, the average of G,
+    /// spectral normalisation's vectors and the counters are restored. A training config that
+    /// differs from the one the checkpoint recorded (`train.json`; its cadences aside) is an
+    /// error naming the field, and so is another loss than the run's.
     pub fn resume_run(&mut self, run_dir: &Path) -> Result<ResumeInfo> {
         if export::read_exported(run_dir)?.is_some() {
             return Err(TrainError::Export {
@@ -76,6 +80,7 @@ where
         }
         self.check_loss_matches(run_dir)?;
         let loaded = checkpoint::load_latest(run_dir)?;
+        check_same_training(&loaded, &self.config)?;
         let path = loaded.path.clone();
         self.generator = load_module(&loaded, checkpoint::GENERATOR_FILE, self.generator.clone())?;
         self.restore_parts(&loaded)?;
@@ -166,9 +171,12 @@ where
         self.loss().map(|_| ())
     }
 
-    /// The checkpoint's files with the parts this run keeps: the generator's average and
-    /// spectral normalisation's vectors.
+    /// The checkpoint's files with the training config that wrote them and the parts this run
+    /// keeps: the generator's average and spectral normalisation's vectors.
     fn with_parts(&self, mut files: CheckpointFiles) -> Result<CheckpointFiles> {
+        files
+            .files
+            .push((TRAIN_CONFIG_FILE, resume_check::recorded(&self.config)?));
         if let Some(ema) = &self.ema {
             let bytes = ema
                 .average

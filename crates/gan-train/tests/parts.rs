@@ -56,7 +56,13 @@ fn the_generator_average_is_the_hand_computed_average_of_the_trajectory() {
 #[test]
 fn the_average_and_spectral_vectors_are_checkpointed_and_resume_exactly() {
     let _rng = rng_lock();
-    let config = with_train(toy_config(Schedule::Alternating { k: 2 }), |t| {
+    for schedule in [Schedule::Alternating { k: 2 }, Schedule::Simultaneous] {
+        resumes_exactly_with_every_part(schedule);
+    }
+}
+
+fn resumes_exactly_with_every_part(schedule: Schedule) {
+    let config = with_train(toy_config(schedule), |t| {
         t.loss = Loss::Hinge.into();
         t.ema = Some(EmaConfig::new(0.9));
         t.regularisers.spectral_norm = true;
@@ -246,4 +252,29 @@ fn the_paper_preset_logs_the_shipped_runs_first_record() {
         )
     };
     assert_eq!(fields(ours), fields(&shipped));
+}
+
+/// A checkpoint records the training config that wrote it, and resuming under another one
+/// (an edited `config.json`) is refused, naming the field; the cadences may change.
+#[test]
+fn resuming_under_an_edited_training_config_names_the_field() {
+    let _rng = rng_lock();
+    let config = with_train(toy_config(Schedule::Alternating { k: 1 }), |t| {
+        t.d_optimizer = OptimizerConfig::paper_momentum();
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let mut t = MlpTrainer::create_mlp_run(&config, gaussian_data(), &cpu(), dir.path()).unwrap();
+    t.train(&Until::steps(3), &mut []).unwrap();
+    drop(t);
+    let edited = |f: &dyn Fn(&mut TrainConfig)| {
+        let mut c = config.clone();
+        f(&mut c.train);
+        let mut t = MlpTrainer::mlp(&c, gaussian_data(), &cpu()).unwrap();
+        t.resume_run(dir.path()).map(|_| ())
+    };
+    let err = edited(&|t| t.d_optimizer = OptimizerConfig::adam(1e-3)).unwrap_err();
+    assert!(err.to_string().contains("train.d_optimizer"), "{err}");
+    let err = edited(&|t| t.regularisers.r2 = Some(1.0)).unwrap_err();
+    assert!(err.to_string().contains("train.regularisers.r2"), "{err}");
+    edited(&|t| t.log_every = 7).unwrap();
 }

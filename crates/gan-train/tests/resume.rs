@@ -190,23 +190,25 @@ fn divergence_stops_with_the_step_and_keeps_the_last_checkpoint() {
         MlpTrainer::create_mlp_run(&config.clone(), gaussian_data(), &cpu(), dir.path()).unwrap();
     t.train(&Until::steps(5), &mut []).unwrap();
     drop(t);
-    // Continue the same run with an absurd learning rate: parameters overflow within steps.
-    let mut bad = read_run_config::<ModelConfig>(dir.path()).unwrap();
-    bad.train.g_optimizer = OptimizerConfig::Momentum {
-        learning_rate: 1e30,
-        lr_decay: 1.0,
-        min_lr: 0.0,
-        momentum_start: 0.5,
-        momentum_end: 0.5,
-        momentum_start_epoch: 0,
-        momentum_end_epoch: 0,
-        momentum_count: MomentumCount::Pylearn2,
-    };
-    bad.train.d_optimizer = bad.train.g_optimizer;
-    std::fs::write(dir.path().join(CONFIG_FILE), bad.to_json().unwrap()).unwrap();
+    // An edited config.json (another optimiser) is refused, naming the field...
+    let mut edited = read_run_config::<ModelConfig>(dir.path()).unwrap();
+    edited.train.g_optimizer = OptimizerConfig::paper_momentum();
+    std::fs::write(dir.path().join(CONFIG_FILE), edited.to_json().unwrap()).unwrap();
+    let refused = MlpTrainer::resume_mlp(dir.path(), gaussian_data(), &cpu()).err();
+    assert!(
+        refused.is_some_and(|e| e.to_string().contains("train.g_optimizer")),
+        "an edited optimiser was accepted"
+    );
+    std::fs::write(dir.path().join(CONFIG_FILE), config.to_json().unwrap()).unwrap();
+    // ...so continue the same run with absurd rules given in code: parameters overflow within
+    // steps.
     let before =
         std::fs::read(list_checkpoints(dir.path()).unwrap()[0].join(GENERATOR_FILE)).unwrap();
-    let (mut t, _) = MlpTrainer::resume_mlp(dir.path(), gaussian_data(), &cpu()).unwrap();
+    let absurd = || LearningRule::new(OptimizerConfig::adam(1e30));
+    let mut t = MlpTrainer::mlp(&config, gaussian_data(), &cpu())
+        .unwrap()
+        .with_rules(absurd(), absurd());
+    t.resume_run(dir.path()).unwrap();
     let err = t.train(&Until::steps(1000), &mut []).unwrap_err();
     let TrainError::Diverged { step, what } = &err else {
         panic!("expected divergence, got {err}")
