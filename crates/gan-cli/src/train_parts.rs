@@ -1,5 +1,5 @@
-//! `gan train`'s flags for the configured parts of a run: the loss, D's regularisers, the
-//! average of G, one learning rate per player and the noise prior. Each applies to the
+//! `gan train`'s flags for the configured parts of a run: the loss, D's regularisers, G's
+//! feature matching, the average of G, one learning rate per player and the noise prior. Each applies to the
 //! training config of any model family; on `--resume`, a flag that differs from the saved
 //! config is refused.
 
@@ -68,6 +68,10 @@ pub struct TrainParts {
     /// Instance noise: N(0, σ²) added to every row D sees in training.
     #[arg(long, value_name = "SIGMA")]
     instance_noise: Option<f64>,
+    /// Feature matching added to G's loss with this weight: the squared distance between the
+    /// mean features of D's last hidden layer on real and generated batches.
+    #[arg(long, value_name = "WEIGHT")]
+    feature_matching: Option<f64>,
 }
 
 fn parse_loss(s: &str) -> Result<Loss, String> {
@@ -98,6 +102,11 @@ impl TrainParts {
             ("--r2", self.r2, set_r2),
             ("--gp", self.gp, set_gp),
             ("--instance-noise", self.instance_noise, set_instance_noise),
+            (
+                "--feature-matching",
+                self.feature_matching,
+                set_feature_matching,
+            ),
         ] {
             if let Some(v) = value {
                 positive(flag, v)?;
@@ -172,6 +181,9 @@ fn set_gp(t: &mut TrainConfig, v: f64) {
 }
 fn set_instance_noise(t: &mut TrainConfig, v: f64) {
     t.regularisers.instance_noise = Some(v);
+}
+fn set_feature_matching(t: &mut TrainConfig, v: f64) {
+    t.feature_matching = Some(v);
 }
 
 /// A weight or rate must be a positive finite number (leave the flag out for none).

@@ -282,6 +282,7 @@ fn cases(inputs: &Inputs, out: &Path) -> Vec<Case> {
         "--r2",
         "--gp",
         "--instance-noise",
+        "--feature-matching",
         "--ema",
         "--g-lr",
         "--d-lr",

@@ -209,10 +209,14 @@ impl GanGenerator<4> for DcganGenerator {
 }
 
 impl DcganDiscriminator {
-    fn run(&self, x: Tensor<4>, condition: Option<Tensor<2>>) -> Tensor<2> {
+    /// The last convolution's activations, flattened `[batch, channels · h · w]`.
+    fn features(&self, x: Tensor<4>) -> Tensor<2> {
         let x = leaky_relu(self.down1.forward(x), 0.2);
-        let features: Tensor<2> =
-            leaky_relu(self.norm2.forward(self.down2.forward(x)), 0.2).flatten(1, 3);
+        leaky_relu(self.norm2.forward(self.down2.forward(x)), 0.2).flatten(1, 3)
+    }
+
+    fn run(&self, x: Tensor<4>, condition: Option<Tensor<2>>) -> Tensor<2> {
+        let features = self.features(x);
         let logit = self.logit.forward(features.clone());
         match (&self.embed, condition) {
             (Some(embed), Some(c)) => logit + (features * embed.forward(c)).sum_dim(1),
@@ -238,6 +242,11 @@ impl GanDiscriminator<4> for DcganDiscriminator {
 
     fn logits_train(&self, x: Tensor<4>, condition: Option<Tensor<2>>) -> Tensor<2> {
         self.run(x, condition)
+    }
+
+    /// The last convolution's activations (the projection of a condition comes after them).
+    fn features_train(&self, x: Tensor<4>, _condition: Option<Tensor<2>>) -> Option<Tensor<2>> {
+        Some(self.features(x))
     }
 
     /// Real and generated batches each alone, so that batch norm normalises each with its own

@@ -173,6 +173,16 @@ impl Discriminator {
         self.run(x, |drop, _, h| drop.forward_train(h))
     }
 
+    /// The last maxout layer's output `[batch, units]` with input dropout on every maxout layer,
+    /// as during training (the output layer's own input dropout is not applied): the features
+    /// feature matching compares. The input itself for a discriminator without maxout layers.
+    pub fn features_train(&self, x: Tensor<2>) -> Tensor<2> {
+        self.hidden
+            .iter()
+            .zip(&self.dropout)
+            .fold(x, |h, (layer, drop)| layer.forward(drop.forward_train(h)))
+    }
+
     /// Training-mode masks for a batch of `rows`, drawn in the order
     /// [`Discriminator::forward_train`] draws them (layer by layer).
     pub fn draw_masks(&self, rows: usize, device: &Device) -> DropoutMasks {

@@ -123,6 +123,11 @@ impl GanDiscriminator<2> for Discriminator {
         self.forward_train(x)
     }
 
+    fn features_train(&self, x: Tensor<2>, condition: Option<Tensor<2>>) -> Option<Tensor<2>> {
+        unconditional(condition, "discriminator");
+        Some(Discriminator::features_train(self, x))
+    }
+
     /// One stacked pass over real and generated rows with masks drawn once, then the
     /// generated rows alone through a frozen copy with those rows' masks: the same `D(S)` as
     /// the default's replay, at half the second pass's cost. Draws from the current stream

@@ -53,6 +53,13 @@ pub trait GanDiscriminator<const D: usize>: Module {
     /// them, drawing any randomness from the device's random stream.
     fn logits_train(&self, x: Tensor<D>, condition: Option<Tensor<2>>) -> Tensor<2>;
 
+    /// Training-mode features `[batch, f]` of D's last hidden layer, the layer that feature
+    /// matching (Salimans et al. 2016) compares between real and generated batches; `None`
+    /// (the default) for a model that does not expose them.
+    fn features_train(&self, _x: Tensor<D>, _condition: Option<Tensor<2>>) -> Option<Tensor<2>> {
+        None
+    }
+
     /// Training-mode logits of a real and a generated batch of the same size, both with
     /// `condition`: `(real, fake)`. The default runs one pass over both stacked (one matrix
     /// product per layer at twice the rows, faster on the CPU); a model with batch statistics

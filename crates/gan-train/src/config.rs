@@ -280,6 +280,10 @@ pub struct TrainConfig {
     /// and export use by default.
     #[config(default = "None")]
     pub ema: Option<EmaConfig>,
+    /// Weight λ of feature matching added to G's loss (Salimans et al. 2016):
+    /// `λ · mean_f (E f(x) − E f(G(z)))²` over D's last hidden layer, on the next real batch.
+    #[config(default = "None")]
+    pub feature_matching: Option<f64>,
     /// Seed of initialisation, noise, dropout and data order.
     #[config(default = 0)]
     pub seed: u64,
@@ -336,6 +340,13 @@ impl TrainConfig {
         self.regularisers.validate()?;
         if let Some(ema) = &self.ema {
             ema.validate()?;
+        }
+        if let Some(w) = self.feature_matching
+            && !(w > 0.0 && w.is_finite())
+        {
+            return Err(TrainError::Config(format!(
+                "feature_matching must be a positive weight, got {w}"
+            )));
         }
         if self
             .loss

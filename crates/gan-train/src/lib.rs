@@ -51,6 +51,7 @@ mod semi_gan;
 mod spectral;
 mod stats;
 mod step;
+mod step_terms;
 mod train_loop;
 mod trainer;
 

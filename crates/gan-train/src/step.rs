@@ -10,8 +10,7 @@ use gan_nn::{GanDiscriminator, GanGenerator, SharedLogits, cat_conditions};
 
 use crate::config::{GeneratorMasks, Schedule};
 use crate::error::{Result, TrainError};
-use crate::penalty::{PenaltyForm, input_gradient_penalty, interpolates};
-use crate::regularise::{MaxColumnNorm, with_instance_noise};
+use crate::regularise::MaxColumnNorm;
 use crate::stats::{StepOutputs, StepStats};
 use crate::trainer::Trainer;
 
@@ -114,19 +113,18 @@ where
             .expect("the trainer checked the data's rank")
     }
 
-    /// Conditions for G's own batch, and the real rows behind them where the conditioning's
-    /// loss term needs them: those of the next real batch, which Algorithm 1 samples from the
+    /// Conditions for G's own batch, and the real rows behind them where a term of G's loss
+    /// (inpainting's reconstruction, feature matching) needs them: those of the next real batch, which Algorithm 1 samples from the
     /// data as it does x (no real rows are consumed).
     fn generator_batch(&mut self) -> (Option<Tensor<2>>, Option<Tensor<D>>) {
-        if self.conditioning.is_none() {
+        let needs_images =
+            self.conditioning.generator_needs_images() || self.config.feature_matching.is_some();
+        if self.conditioning.is_none() && !needs_images {
             return (None, None);
         }
         let b = self.batches;
         let rows = self.batch_rows(b);
-        let x = self
-            .conditioning
-            .generator_needs_images()
-            .then(|| self.gather(&rows));
+        let x = needs_images.then(|| self.gather(&rows));
         let c = self.conditioning.of_batch(
             &self.data,
             self.config.seed,
@@ -144,70 +142,6 @@ where
             self.generator.noise_dim(),
             &self.device,
         )
-    }
-
-    /// D as the objectives see it in training: spectrally normalised where the run asks
-    /// (gradients still reach the stored weights).
-    fn training_discriminator(&self) -> Dm {
-        let d = self.discriminator.clone();
-        match &self.spectral {
-            Some(sn) => sn.normalise(d),
-            None => d,
-        }
-    }
-
-    /// One step of spectral normalisation's power iteration, before each D update.
-    fn iterate_spectral_norm(&mut self) {
-        if let Some(sn) = &mut self.spectral {
-            sn.power_iteration(&self.discriminator);
-        }
-    }
-
-    fn instance_noise<const R: usize>(&self, x: Tensor<R>) -> Tensor<R> {
-        with_instance_noise(x, self.config.regularisers.instance_noise)
-    }
-
-    /// D's gradient penalties at this update (R1 on `real`, R2 on `fake`, WGAN-GP on their
-    /// interpolates): their summed value and surrogate, or `None` when none is on.
-    fn penalties(
-        &self,
-        d: &Dm,
-        real: &Tensor<D>,
-        fake: &Tensor<D>,
-        c: &Option<Tensor<2>>,
-        seed: u64,
-    ) -> Option<(Tensor<1>, Tensor<1>)> {
-        let r = self.config.regularisers;
-        let mut terms = Vec::new();
-        if let Some(gamma) = r.r1 {
-            let form = PenaltyForm::ZeroCentred { gamma };
-            terms.push(input_gradient_penalty(
-                d,
-                real.clone(),
-                c.clone(),
-                form,
-                seed,
-            ));
-        }
-        if let Some(gamma) = r.r2 {
-            let form = PenaltyForm::ZeroCentred { gamma };
-            terms.push(input_gradient_penalty(
-                d,
-                fake.clone(),
-                c.clone(),
-                form,
-                seed ^ 1,
-            ));
-        }
-        if let Some(gamma) = r.gp {
-            let form = PenaltyForm::OneCentred { gamma };
-            let mixed = interpolates(real.clone(), fake.clone());
-            terms.push(input_gradient_penalty(d, mixed, c.clone(), form, seed ^ 2));
-        }
-        terms
-            .into_iter()
-            .map(|t| (t.value, t.surrogate))
-            .reduce(|(v, s), (v2, s2)| (v + v2, s + s2))
     }
 
     fn simultaneous_update(&mut self, epoch: u64, seed: u64) -> Result<StepOutputs> {
@@ -245,9 +179,10 @@ where
                 }
             }
         };
+        let matching = self.feature_matching(&d.clone().no_grad(), Some(&x), &fake, &c)?;
         let loss = self.loss()?;
         let d_loss = loss.discriminator(real_logits.clone(), fake_logits.clone());
-        let g_loss = with_reconstruction(loss.generator(g_logits), reconstruction);
+        let g_loss = with_terms(loss.generator(g_logits), [reconstruction, matching]);
         let penalty = self.penalties(&d, &x, &fake.detach(), &c, penalty_seed(seed, 0));
         // G's logits come through a copy of D whose parameters take no gradient and D's from
         // rows detached from G: the two objectives have separate graphs, so each network's
@@ -325,9 +260,10 @@ where
         let frozen = self.training_discriminator().no_grad();
         let (c, real) = self.generator_batch();
         let fake = self.generator.generate(self.noise(), c.clone());
+        let matching = self.feature_matching(&frozen, real.as_ref(), &fake, &c)?;
         let reconstruction = self.conditioning.generator_term(fake.clone(), real);
         let logits = frozen.logits_train(self.instance_noise(fake), c);
-        let g_loss = with_reconstruction(self.loss()?.generator(logits), reconstruction);
+        let g_loss = with_terms(self.loss()?.generator(logits), [reconstruction, matching]);
         let g_grads = GradientsParams::from_grads(g_loss.backward(), &self.generator);
         self.generator = self
             .g_rule
@@ -366,11 +302,12 @@ fn sync_running_state<M: burn::module::Module>(module: &M) {
     let _ = module.clone().valid();
 }
 
-fn with_reconstruction(adversarial: Tensor<1>, reconstruction: Option<Tensor<1>>) -> Tensor<1> {
-    match reconstruction {
-        Some(r) => adversarial + r,
-        None => adversarial,
-    }
+/// G's adversarial loss plus the terms that are on.
+fn with_terms<const N: usize>(adversarial: Tensor<1>, terms: [Option<Tensor<1>>; N]) -> Tensor<1> {
+    terms
+        .into_iter()
+        .flatten()
+        .fold(adversarial, |sum, t| sum + t)
 }
 
 fn check_scalar(value: Tensor<1>, what: &str, step: u64) -> Result<()> {

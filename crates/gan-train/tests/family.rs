@@ -143,6 +143,20 @@ fn a_family_of_ones_own_trains_checkpoints_resumes_and_samples() {
     assert_eq!(params(&raw), params(t.generator()));
 }
 
+#[test]
+fn feature_matching_with_a_discriminator_without_features_is_a_typed_error() {
+    let _rng = rng_lock();
+    let mut config = tiny_run();
+    config.train.feature_matching = Some(1.0);
+    let mut t =
+        family_trainer::<2, Tiny>(&config.model, &config.train, gaussian_data(), &cpu()).unwrap();
+    let err = t.step().unwrap_err();
+    assert!(
+        matches!(&err, TrainError::Config(m) if m.contains("features_train")),
+        "{err}"
+    );
+}
+
 /// Builds each preset's players on small data of the shape it takes.
 struct BuildPlayers<'a> {
     config: &'a RunConfig,

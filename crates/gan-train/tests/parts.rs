@@ -68,6 +68,7 @@ fn resumes_exactly_with_every_part(schedule: Schedule) {
         t.regularisers.spectral_norm = true;
         t.regularisers.r1 = Some(1.0);
         t.regularisers.instance_noise = Some(0.05);
+        t.feature_matching = Some(0.5);
         t.log_every = 10;
         t.checkpoint = CheckpointConfig::new()
             .with_every_steps(Some(10))
