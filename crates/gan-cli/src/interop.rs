@@ -227,6 +227,14 @@ pub fn generate(a: GenerateArgs) -> Result<(), CliError> {
             g.noise_dim()
         )));
     }
+    if let Some(i) = z.features().iter().position(|v| !v.is_finite()) {
+        return Err(CliError::Usage(format!(
+            "{}: code {} holds {}; codes must be finite",
+            a.z.display(),
+            i / z.dim(),
+            z.features()[i]
+        )));
+    }
     let n = z.len();
     let rows = host(g.generate_rows(from_host(z.features().to_vec(), z.dim(), &device), None));
     let d = rows.len() / n;

@@ -156,4 +156,20 @@ fn interop_mistakes_are_one_line_errors_that_write_nothing() {
             .args(["--npy".as_ref(), dir.path().join("g.npy").as_os_str()]),
         "codes of width 6, but the generator takes 100",
     );
+    // Non-finite codes, and a directory where a file is expected.
+    let bad = dir.path().join("nan.npy");
+    let mut z = vec![0.5f32; 2 * 100];
+    z[130] = f32::NAN;
+    gan_data::write_npy(&bad, &z, &[2, 100]).unwrap();
+    let generate = |z: &std::path::Path| {
+        let mut cmd = gan();
+        cmd.arg("generate")
+            .args(["--run-dir".as_ref(), shipped.as_os_str()])
+            .args(["--z".as_ref(), z.as_os_str()])
+            .args(["--npy".as_ref(), dir.path().join("g.npy").as_os_str()]);
+        cmd
+    };
+    fails_with(&mut generate(&bad), "code 1 holds NaN");
+    fails_with(&mut generate(dir.path()), "is a directory");
+    assert!(!dir.path().join("g.npy").exists());
 }

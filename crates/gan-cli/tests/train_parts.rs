@@ -186,6 +186,18 @@ fn sigkill_mid_run_then_resume_with_the_same_command_line_is_bit_identical() {
         std::fs::read(out).unwrap()
     };
     assert!(generate(false, "average.npy") != generate(true, "raw.npy"));
+
+    // A damaged newest checkpoint: sampling falls back to the one before and says so.
+    std::fs::write(last(&killed).join(gan_train::GENERATOR_FILE), b"damaged").unwrap();
+    let out = succeeds(
+        gan()
+            .args(["sample", "--backend", "flex", "--run-dir"])
+            .arg(&killed)
+            .arg("--out")
+            .arg(dir.path().join("grid.png")),
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("skipped damaged checkpoint"), "{stderr}");
 }
 
 #[test]

@@ -60,8 +60,8 @@ pub use images::{read_array, read_array_with_labels, read_image_dir};
 pub use mat::{MatArray, MatValues, parse_mat, read_mat};
 pub use mixture2d::Mixture2d;
 pub use mnist::{
-    DATA_DIR_ENV, DEFAULT_MNIST_MIRROR, MIRROR_ENV, MNIST_DIR_ENV, MNIST_FILES, Mnist, MnistFile,
-    default_data_dir, download_missing, mnist_dir_from_env, read_labelled_images,
+    DATA_DIR_ENV, DEFAULT_MNIST_MIRROR, MIRROR_ENV, MNIST_CLASSES, MNIST_DIR_ENV, MNIST_FILES,
+    Mnist, MnistFile, default_data_dir, download_missing, mnist_dir_from_env, read_labelled_images,
 };
 pub use npy::{parse_npy, read_npy, read_npy_scaled, write_npy};
 pub use open::{HOLDOUT_SEED, TrainingData, holdout, open_training_data, training_rows};

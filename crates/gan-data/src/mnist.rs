@@ -140,6 +140,25 @@ pub fn read_labelled_images(images: &Path, labels: &Path) -> Result<Dataset> {
     Dataset::new(pixels, vec![img.dims[1], img.dims[2]], Some(lab.bytes))
 }
 
+/// Classes of a set with MNIST's layout (digits, or Fashion-MNIST's garments).
+pub const MNIST_CLASSES: u8 = 10;
+
+/// Refuses a label outside `0..MNIST_CLASSES` in `data` (read from `path`), naming the first.
+fn check_classes(data: &Dataset, path: &Path) -> Result<()> {
+    let labels = data.labels().unwrap_or_default();
+    match labels.iter().position(|&l| l >= MNIST_CLASSES) {
+        None => Ok(()),
+        Some(i) => Err(DataError::format(
+            path,
+            format!(
+                "label {} of item {i} is outside 0..={} (MNIST's layout has {MNIST_CLASSES} classes)",
+                labels[i],
+                MNIST_CLASSES - 1
+            ),
+        )),
+    }
+}
+
 /// The file `name` in `dir`, gzip or raw: `name.gz` first, then `name`, then the variant with a
 /// dot (`train-images.idx3-ubyte`) some distributions use.
 fn find(dir: &Path, name: &str) -> Option<PathBuf> {
@@ -177,6 +196,8 @@ impl Mnist {
     ) -> Result<Self> {
         let full = read_labelled_images(train_images, train_labels)?;
         let test = read_labelled_images(test_images, test_labels)?;
+        check_classes(&full, train_labels)?;
+        check_classes(&test, test_labels)?;
         let split = 50_000.min(full.len());
         Ok(Self {
             train: full.slice(0..split)?,

@@ -272,3 +272,31 @@ fn download_verifies_checksums_and_leaves_nothing_behind_on_mismatch() {
         "{err:?}"
     );
 }
+
+#[test]
+fn an_mnist_label_outside_its_ten_classes_is_refused_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let images = idx_bytes(0x08, &[3, 2, 2], &[0; 12]);
+    let good = idx_bytes(0x08, &[3], &[0, 9, 4]);
+    let bad = idx_bytes(0x08, &[3], &[0, 200, 4]);
+    let paths: Vec<_> = [
+        ("ti", &images),
+        ("tl", &good),
+        ("si", &images),
+        ("sl", &bad),
+    ]
+    .iter()
+    .map(|(name, bytes)| write(dir.path(), name, bytes))
+    .collect();
+    let err = Mnist::from_files(&paths[0], &paths[1], &paths[2], &paths[3]).unwrap_err();
+    let text = err.to_string();
+    assert!(
+        matches!(err, DataError::Format { .. })
+            && text.contains("label 200 of item 1")
+            && text.contains("sl"),
+        "{text}"
+    );
+    let paths_ok = [&paths[0], &paths[1], &paths[2], &paths[1]];
+    let mnist = Mnist::from_files(paths_ok[0], paths_ok[1], paths_ok[2], paths_ok[3]).unwrap();
+    assert_eq!(mnist.train.num_classes(), Some(10));
+}
