@@ -1,4 +1,5 @@
-//! The paper's MNIST model: one full training step, generator sampling, and maxout alone.
+//! The paper's MNIST model: one full training step (as released, and with the field's parts
+//! on), generator sampling, and maxout alone.
 
 mod common;
 
@@ -6,7 +7,8 @@ use burn::tensor::{Distribution, Tensor};
 use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
 use gan_core::backend::Backend;
 use gan_core::nn::{MaxoutConfig, Noise};
-use gan_core::train::{MlpTrainer, RunConfig};
+use gan_core::objective::Loss;
+use gan_core::train::{EmaConfig, MlpTrainer, RunConfig};
 
 fn cpu_backends() -> Vec<Backend> {
     Backend::compiled()
@@ -33,6 +35,19 @@ fn train_step(c: &mut Criterion) {
         group.bench_function(BenchmarkId::new("paper_mnist_batch100", backend), |b| {
             b.iter(|| trainer.step().unwrap())
         });
+        // The same step with the field's parts on: hinge loss, spectral normalisation, an R1
+        // penalty and an average of G (what each costs beside the paper's step).
+        let mut config = RunConfig::paper_mnist();
+        config.train.loss = Loss::Hinge.into();
+        config.train.regularisers.spectral_norm = true;
+        config.train.regularisers.r1 = Some(10.0);
+        config.train.ema = Some(EmaConfig::new(0.999));
+        let mut trainer = MlpTrainer::mlp(&config, mnist.train.clone(), &backend.device()).unwrap();
+        for _ in 0..3 {
+            trainer.step().unwrap();
+        }
+        let id = BenchmarkId::new("paper_mnist_batch100_hinge_sn_r1_ema", backend);
+        group.bench_function(id, |b| b.iter(|| trainer.step().unwrap()));
     }
     group.finish();
 }

@@ -34,21 +34,21 @@ where
         let seed = step_seed(self.config.seed, self.step);
         self.device.seed(seed);
         let epoch = self.epoch();
-        let outputs = match self.config.schedule {
-            Schedule::Simultaneous => self.simultaneous_update(epoch, seed)?,
+        let stats = match self.config.schedule {
+            Schedule::Simultaneous => self.simultaneous_update(epoch, seed, logistic)?,
             Schedule::Alternating { k } => {
                 let mut d_out = None;
                 for i in 0..k {
                     d_out = Some(self.d_update(epoch, penalty_seed(seed, i))?);
                 }
                 let d_out = d_out.expect("k ≥ 1");
-                StepOutputs {
+                let outputs = StepOutputs {
                     g_loss: self.g_update(epoch)?,
                     ..d_out
-                }
+                };
+                outputs.read(logistic, self.step)?
             }
         };
-        let stats = outputs.read(logistic, self.step)?;
         sync_running_state(&self.generator);
         sync_running_state(&self.discriminator);
         if let Some(ema) = &mut self.ema {
@@ -144,7 +144,9 @@ where
         )
     }
 
-    fn simultaneous_update(&mut self, epoch: u64, seed: u64) -> Result<StepOutputs> {
+    /// The released update; its statistics are read (and a non-finite one refused) before
+    /// either player changes.
+    fn simultaneous_update(&mut self, epoch: u64, seed: u64, logistic: bool) -> Result<StepStats> {
         let (x, c) = self.real_batch(self.batches);
         self.batches += 1;
         let fake = self.generator.generate(self.noise(), c.clone());
@@ -184,20 +186,26 @@ where
         let d_loss = loss.discriminator(real_logits.clone(), fake_logits.clone());
         let g_loss = with_terms(loss.generator(g_logits), [reconstruction, matching]);
         let penalty = self.penalties(&d, &x, &fake.detach(), &c, penalty_seed(seed, 0));
+        let stats = StepOutputs {
+            d_loss: d_loss.clone(),
+            g_loss: g_loss.clone(),
+            real_logits,
+            fake_logits,
+            penalty: penalty.as_ref().map(|(value, _)| value.clone()),
+        }
+        .read(logistic, self.step)?;
         // G's logits come through a copy of D whose parameters take no gradient and D's from
         // rows detached from G: the two objectives have separate graphs, so each network's
         // backward pass and update run on a core of their own, with the values one backward
         // pass over the sum of both objectives would give.
-        let mut d_objective = d_loss
-            .clone()
-            .mul_scalar(self.config.discriminator_loss_scale);
-        if let Some((_, surrogate)) = &penalty {
-            d_objective = d_objective + surrogate.clone();
+        let mut d_objective = d_loss.mul_scalar(self.config.discriminator_loss_scale);
+        if let Some((_, surrogate)) = penalty {
+            d_objective = d_objective + surrogate;
         }
         let (step, max_col_norm) = (self.step, self.config.regularisers.max_col_norm);
         let (d_rule, g_rule) = (&mut self.d_rule, &mut self.g_rule);
         let (discriminator, generator) = (self.discriminator.clone(), self.generator.clone());
-        let g_objective = g_loss.clone();
+        let g_objective = g_loss;
         let (discriminator, generator) = rayon::join(
             || {
                 let grads = GradientsParams::from_grads(d_objective.backward(), &discriminator);
@@ -210,13 +218,7 @@ where
         );
         self.discriminator = discriminator;
         self.generator = generator;
-        Ok(StepOutputs {
-            d_loss,
-            g_loss,
-            real_logits,
-            fake_logits,
-            penalty: penalty.map(|(value, _)| value),
-        })
+        Ok(stats)
     }
 
     /// One D update; the outputs' `g_loss` is a placeholder the step replaces.
