@@ -9,9 +9,8 @@ use burn::tensor::{Device, Tensor};
 use clap::Args;
 use gan_nn::EncoderConfig;
 use gan_train::{
-    BuiltinGenerator, InferenceManifest, InferenceTraining, Refinement, generator_fingerprint,
-    load_encoder, mean_sd, nearest_sample_errors, refine_codes, row_errors, save_encoder,
-    train_encoder,
+    BuiltinGenerator, InferenceManifest, InferenceTraining, Refinement, mean_sd,
+    nearest_sample_errors, row_errors, save_encoder,
 };
 use serde::Serialize;
 
@@ -20,28 +19,6 @@ use crate::error::CliError;
 use crate::images::write_image_grid;
 use crate::inputs::{check_rows, generate, host, read_matrix, read_run};
 use crate::interop::PrecisionArg;
-
-/// Runs `$body` with `$g` bound to the module inside a [`BuiltinGenerator`] (each arm is
-/// instantiated for its own sample rank).
-macro_rules! with_module {
-    ($generator:expr, $g:ident => $body:expr) => {
-        match $generator {
-            BuiltinGenerator::Mlp($g) => $body,
-            BuiltinGenerator::Dcgan(boxed) => {
-                let $g = boxed.as_ref();
-                $body
-            }
-            BuiltinGenerator::PaperConv(boxed) => {
-                let $g = boxed.as_ref();
-                $body
-            }
-            BuiltinGenerator::Inpaint(boxed) => {
-                let $g = boxed.as_ref();
-                $body
-            }
-        }
-    };
-}
 
 #[derive(Args, Debug)]
 pub struct TrainInferenceArgs {
@@ -102,8 +79,9 @@ pub fn train_inference(a: TrainInferenceArgs) -> Result<(), CliError> {
         )));
     }
     let started = Instant::now();
-    let trained = with_module!(&generator, g => train_encoder(g, noise, &encoder, training, &device,
-        |step, loss| eprintln!("step {step}: mean squared error of the codes {loss:.4}")))?;
+    let mut report =
+        |step, loss| eprintln!("step {step}: mean squared error of the codes {loss:.4}");
+    let trained = generator.train_encoder(noise, &encoder, training, &device, &mut report)?;
     let manifest = InferenceManifest {
         encoder,
         training,
@@ -113,7 +91,7 @@ pub fn train_inference(a: TrainInferenceArgs) -> Result<(), CliError> {
             learning_rate: a.refine_lr,
         },
         precision: a.precision.into(),
-        generator_sha256: with_module!(&generator, g => generator_fingerprint(g))?,
+        generator_sha256: generator.fingerprint()?,
         sha256: String::new(),
     };
     save_encoder(&a.run_dir, &trained, manifest)?;
@@ -215,7 +193,7 @@ impl Inverter {
     pub fn load(run_dir: &Path, device: &Device) -> Result<Self, CliError> {
         let generator =
             crate::inputs::load_sampler(run_dir, device, gan_train::GeneratorWeights::Average)?;
-        let (encoder, manifest) = with_module!(&generator, g => load_encoder(run_dir, g, device))?;
+        let (encoder, manifest) = generator.load_encoder(run_dir, device)?;
         Ok(Self {
             generator,
             encoder,
@@ -256,7 +234,9 @@ impl Inverter {
     pub fn infer(&self, x: Tensor<2>, refinement: Refinement) -> Result<Inferred, CliError> {
         let noise = self.manifest.noise;
         let guess = noise.project(self.encoder.forward(x.clone()));
-        let codes = with_module!(&self.generator, g => refine_codes(g, noise, x, guess.clone(), refinement))?;
+        let codes = self
+            .generator
+            .refine_codes(noise, x, guess.clone(), refinement)?;
         Ok(Inferred {
             guess_samples: self.generator.generate_rows(guess, None),
             samples: self.generator.generate_rows(codes.clone(), None),

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 use gan_data::Dataset;
 use gan_nn::Half;
-use gan_train::{BuiltinGenerator, inpaint, mean_sd, nearest_fill, zero_fill};
+use gan_train::{inpaint, mean_sd, nearest_fill, zero_fill};
 use serde::Serialize;
 
 use crate::error::CliError;
@@ -136,14 +136,14 @@ pub fn inpaint_command(a: InpaintArgs) -> Result<(), CliError> {
                 .into(),
         ));
     }
-    let BuiltinGenerator::Inpaint(generator) = gan_train::load_generator(&a.run_dir, &device)?
-    else {
+    let loaded = gan_train::load_generator(&a.run_dir, &device)?;
+    let Some(generator) = loaded.downcast_ref::<gan_nn::InpaintGenerator>() else {
         return Err(CliError::Usage(format!(
             "{} is not an inpainting run (train one with --preset inpaint)",
             a.run_dir.display()
         )));
     };
-    let generator = generator.as_ref().clone();
+    let generator = generator.clone();
     let image = generator.image_shape();
     let missing = Half::from(a.mask);
     let complete = |images: &[f32], seed: u64| {

@@ -21,13 +21,14 @@ pub fn load_sampler(
     weights: gan_train::GeneratorWeights,
 ) -> Result<BuiltinGenerator, CliError> {
     warn_of_skipped_checkpoints(run_dir)?;
-    match gan_train::load_generator_with(run_dir, device, weights)? {
-        BuiltinGenerator::Inpaint(_) => Err(CliError::Usage(format!(
+    let g = gan_train::load_generator_with(run_dir, device, weights)?;
+    if g.downcast_ref::<gan_nn::InpaintGenerator>().is_some() {
+        return Err(CliError::Usage(format!(
             "{} is an inpainting model: it completes images rather than sampling (use `gan inpaint`)",
             run_dir.display()
-        ))),
-        g => Ok(g),
+        )));
     }
+    Ok(g)
 }
 
 /// Says which newer checkpoints of a run are damaged and skipped, as `train --resume` does: a

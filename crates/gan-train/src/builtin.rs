@@ -6,104 +6,229 @@ use std::path::Path;
 
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
-use gan_nn::{
-    DcganGenerator, DeconvGenerator, Discriminator, GanGenerator, Generator, InpaintGenerator,
-};
+use gan_nn::{Discriminator, Encoder, EncoderConfig, GanGenerator, Noise};
 
 use crate::error::{Result, TrainError};
 use crate::export::{ExportedModel, GeneratorWeights, Precision, export_generator_weights};
 use crate::family::{Family, FamilyTask};
+use crate::inference::{
+    InferenceManifest, InferenceTraining, generator_fingerprint, load_encoder, train_encoder,
+};
+use crate::reconstruct::{Refinement, refine_codes};
 use crate::run::{load_discriminator_into, load_generator_weights, read_run_config};
 use crate::run_config::ModelConfig;
 
-/// A generator that gan-core builds by name, loaded for sampling and evaluation.
-#[derive(Debug, Clone)]
-pub enum BuiltinGenerator {
-    /// The paper's MLP.
-    Mlp(Generator),
-    /// The DCGAN-style generator (boxed: its layer configs make it large).
-    Dcgan(Box<DcganGenerator>),
-    /// The paper's convolutional CIFAR-10 generator.
-    PaperConv(Box<DeconvGenerator>),
-    /// An inpainting generator: it completes images ([`crate::inpaint`]) rather than
-    /// sampling from noise alone.
-    Inpaint(Box<InpaintGenerator>),
+/// A generator of any registered family, loaded for sampling and evaluation, its family's type
+/// erased: what the command line's sampling commands work with. The module itself is reached
+/// with [`BuiltinGenerator::downcast_ref`].
+pub struct BuiltinGenerator {
+    inner: Box<dyn ErasedGenerator>,
 }
 
 impl BuiltinGenerator {
-    /// The built-in generator `g` is (one of the registered families' generators).
-    fn from_module<G: Module + 'static>(g: G) -> Result<Self> {
-        let any: Box<dyn Any> = Box::new(g);
-        let any = match any.downcast::<Generator>() {
-            Ok(g) => return Ok(Self::Mlp(*g)),
-            Err(any) => any,
-        };
-        let any = match any.downcast::<DcganGenerator>() {
-            Ok(g) => return Ok(Self::Dcgan(g)),
-            Err(any) => any,
-        };
-        let any = match any.downcast::<DeconvGenerator>() {
-            Ok(g) => return Ok(Self::PaperConv(g)),
-            Err(any) => any,
-        };
-        match any.downcast::<InpaintGenerator>() {
-            Ok(g) => Ok(Self::Inpaint(g)),
-            Err(_) => Err(TrainError::Config(
-                "a registered family's generator has no BuiltinGenerator variant".into(),
-            )),
+    /// Erases `generator`'s type. Its sample shape is read from one generated sample.
+    pub fn new<G: GanGenerator<R> + 'static, const R: usize>(generator: G) -> Self {
+        let probe = generator.valid();
+        let device = first_device(&probe);
+        let z = Tensor::<2>::zeros([1, probe.noise_dim()], &device);
+        let c = (probe.condition_dim() > 0)
+            .then(|| Tensor::<2>::zeros([1, probe.condition_dim()], &device));
+        let shape = probe.generate(z, c).dims()[1..].to_vec();
+        Self {
+            inner: Box::new(Typed::<G, R> { generator, shape }),
         }
     }
 
     /// Width of the noise it takes.
     pub fn noise_dim(&self) -> usize {
-        match self {
-            Self::Mlp(g) => g.d_noise(),
-            Self::Dcgan(g) => g.noise_dim(),
-            Self::PaperConv(g) => g.noise_dim(),
-            Self::Inpaint(g) => g.noise_dim(),
-        }
+        self.inner.noise_dim()
     }
 
     /// Width of the condition it takes (0: unconditional).
     pub fn condition_dim(&self) -> usize {
-        match self {
-            Self::Mlp(_) => 0,
-            Self::Dcgan(g) => GanGenerator::condition_dim(g.as_ref()),
-            Self::PaperConv(_) => 0,
-            Self::Inpaint(g) => GanGenerator::condition_dim(g.as_ref()),
-        }
+        self.inner.condition_dim()
     }
 
     /// Samples for `noise` (and a condition), each flattened to one row `[n, features]`. (An
     /// inpainting generator's condition is the known half: see [`crate::inpaint`].)
     pub fn generate_rows(&self, noise: Tensor<2>, condition: Option<Tensor<2>>) -> Tensor<2> {
-        match self {
-            Self::Mlp(g) => g.generate(noise, condition),
-            Self::Dcgan(g) => g.generate(noise, condition).flatten(1, 3),
-            Self::PaperConv(g) => g.generate(noise, condition).flatten(1, 3),
-            Self::Inpaint(g) => g.generate(noise, condition).flatten(1, 3),
-        }
+        self.inner.generate_rows(noise, condition)
     }
 
-    /// Shape of one sample: `[features]` for the MLP, `[C, H, W]` for DCGAN.
+    /// Shape of one sample: `[features]` for an MLP, `[C, H, W]` for an image model.
     pub fn sample_shape(&self) -> Vec<usize> {
-        match self {
-            Self::Mlp(g) => vec![g.d_output()],
-            Self::Dcgan(g) => g.image_shape().to_vec(),
-            Self::PaperConv(g) => g.image_shape().to_vec(),
-            Self::Inpaint(g) => g.image_shape().to_vec(),
-        }
+        self.inner.sample_shape()
     }
 
     /// An inference copy (no autodiff, batch norm on running statistics).
     pub fn valid(&self) -> Self {
-        match self {
-            Self::Mlp(g) => Self::Mlp(g.valid()),
-            Self::Dcgan(g) => Self::Dcgan(Box::new(g.as_ref().valid())),
-            Self::PaperConv(g) => Self::PaperConv(Box::new(g.as_ref().valid())),
-            Self::Inpaint(g) => Self::Inpaint(Box::new(g.as_ref().valid())),
+        Self {
+            inner: self.inner.valid(),
         }
     }
+
+    /// The module, when it is a `G`.
+    pub fn downcast_ref<G: 'static>(&self) -> Option<&G> {
+        self.inner.as_any().downcast_ref()
+    }
+
+    /// [`generator_fingerprint`] of the module.
+    pub fn fingerprint(&self) -> Result<String> {
+        self.inner.fingerprint()
+    }
+
+    /// [`train_encoder`] for the module.
+    pub fn train_encoder(
+        &self,
+        noise: Noise,
+        config: &EncoderConfig,
+        training: InferenceTraining,
+        device: &Device,
+        on_progress: &mut dyn FnMut(usize, f64),
+    ) -> Result<Encoder> {
+        self.inner
+            .train_encoder(noise, config, training, device, on_progress)
+    }
+
+    /// [`load_encoder`] for the module.
+    pub fn load_encoder(
+        &self,
+        dir: &Path,
+        device: &Device,
+    ) -> Result<(Encoder, InferenceManifest)> {
+        self.inner.load_encoder(dir, device)
+    }
+
+    /// [`refine_codes`] through the module.
+    pub fn refine_codes(
+        &self,
+        noise: Noise,
+        images: Tensor<2>,
+        start: Tensor<2>,
+        refinement: Refinement,
+    ) -> Result<Tensor<2>> {
+        self.inner.refine_codes(noise, images, start, refinement)
+    }
+}
+
+impl Clone for BuiltinGenerator {
+    fn clone(&self) -> Self {
+        Self {
+            inner: self.inner.clone_box(),
+        }
+    }
+}
+
+impl std::fmt::Debug for BuiltinGenerator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.inner.debug(f)
+    }
+}
+
+/// What the sampling and inference commands do with a generator, without its type.
+trait ErasedGenerator {
+    fn noise_dim(&self) -> usize;
+    fn condition_dim(&self) -> usize;
+    fn generate_rows(&self, noise: Tensor<2>, condition: Option<Tensor<2>>) -> Tensor<2>;
+    fn sample_shape(&self) -> Vec<usize>;
+    fn valid(&self) -> Box<dyn ErasedGenerator>;
+    fn clone_box(&self) -> Box<dyn ErasedGenerator>;
+    fn as_any(&self) -> &dyn Any;
+    fn debug(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result;
+    fn fingerprint(&self) -> Result<String>;
+    fn train_encoder(
+        &self,
+        noise: Noise,
+        config: &EncoderConfig,
+        training: InferenceTraining,
+        device: &Device,
+        on_progress: &mut dyn FnMut(usize, f64),
+    ) -> Result<Encoder>;
+    fn load_encoder(&self, dir: &Path, device: &Device) -> Result<(Encoder, InferenceManifest)>;
+    fn refine_codes(
+        &self,
+        noise: Noise,
+        images: Tensor<2>,
+        start: Tensor<2>,
+        refinement: Refinement,
+    ) -> Result<Tensor<2>>;
+}
+
+struct Typed<G, const R: usize> {
+    generator: G,
+    shape: Vec<usize>,
+}
+
+impl<G: GanGenerator<R> + 'static, const R: usize> ErasedGenerator for Typed<G, R> {
+    fn noise_dim(&self) -> usize {
+        self.generator.noise_dim()
+    }
+    fn condition_dim(&self) -> usize {
+        self.generator.condition_dim()
+    }
+    fn generate_rows(&self, noise: Tensor<2>, condition: Option<Tensor<2>>) -> Tensor<2> {
+        let samples = self.generator.generate(noise, condition);
+        let n = samples.dims()[0];
+        samples.reshape([n as i32, -1])
+    }
+    fn sample_shape(&self) -> Vec<usize> {
+        self.shape.clone()
+    }
+    fn valid(&self) -> Box<dyn ErasedGenerator> {
+        Box::new(Typed::<G, R> {
+            generator: self.generator.valid(),
+            shape: self.shape.clone(),
+        })
+    }
+    fn clone_box(&self) -> Box<dyn ErasedGenerator> {
+        Box::new(Typed::<G, R> {
+            generator: self.generator.clone(),
+            shape: self.shape.clone(),
+        })
+    }
+    fn as_any(&self) -> &dyn Any {
+        &self.generator
+    }
+    fn debug(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.generator.fmt(f)
+    }
+    fn fingerprint(&self) -> Result<String> {
+        generator_fingerprint(&self.generator)
+    }
+    fn train_encoder(
+        &self,
+        noise: Noise,
+        config: &EncoderConfig,
+        training: InferenceTraining,
+        device: &Device,
+        on_progress: &mut dyn FnMut(usize, f64),
+    ) -> Result<Encoder> {
+        train_encoder(
+            &self.generator,
+            noise,
+            config,
+            training,
+            device,
+            on_progress,
+        )
+    }
+    fn load_encoder(&self, dir: &Path, device: &Device) -> Result<(Encoder, InferenceManifest)> {
+        load_encoder(dir, &self.generator, device)
+    }
+    fn refine_codes(
+        &self,
+        noise: Noise,
+        images: Tensor<2>,
+        start: Tensor<2>,
+        refinement: Refinement,
+    ) -> Result<Tensor<2>> {
+        refine_codes(&self.generator, noise, images, start, refinement)
+    }
+}
+
+/// The device of `module`'s first parameter (the default device for a module without any).
+fn first_device<M: Module>(module: &M) -> Device {
+    module.devices().into_iter().next().unwrap_or_default()
 }
 
 /// The generator of a run of built-in players (or of an export of one), on `device`: the
@@ -138,7 +263,7 @@ impl FamilyTask for LoadGenerator<'_> {
     fn run<const R: usize, F: Family<R>>(self, model: &F::Config) -> Self::Output {
         let g = F::generator(model, self.device)?;
         let g = load_generator_weights(self.run_dir, g, self.weights)?;
-        BuiltinGenerator::from_module(g)
+        Ok(BuiltinGenerator::new(g))
     }
 }
 

@@ -4,10 +4,14 @@
 //! resume; hooks every N steps; exports of the generator alone (f32 or f16) for sampling and
 //! evaluation.
 //!
-//! The parts, as TF-GAN separates them: the players (`gan-nn`), the losses
-//! ([`gan_objective::AdversarialLoss`]), the learning rules ([`LearningRule`]), the step
-//! ([`Trainer::step`], `step.rs`), the loop ([`Trainer::train`] with [`Hook`]s) and the
-//! run directory ([`Trainer::create_run`], [`Trainer::resume_run`], `run.rs`).
+//! The parts, as TF-GAN separates them: the players (`gan-nn`, built by a [`Family`]), the
+//! losses ([`LossChoice`], [`gan_objective::AdversarialLoss`]), D's regularisers
+//! ([`Regularisers`]: spectral normalisation, gradient penalties, instance noise, the
+//! max-column-norm constraint), the average of G ([`EmaConfig`]), the conditioning
+//! ([`Conditioning`]), the learning rules ([`LearningRule`]), the step ([`Trainer::step`],
+//! `step.rs`), the loop ([`Trainer::train`] with [`Hook`]s such as [`ParzenHook`]) and the run
+//! directory ([`Trainer::create_run`], [`Trainer::resume_run`], `run.rs`). Every configured
+//! part is saved in the run's `config.json` and restored by resume.
 //!
 //! ```no_run
 //! use gan_train::{MlpTrainer, OnRecord, RunConfig, Until};

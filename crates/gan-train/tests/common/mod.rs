@@ -104,10 +104,11 @@ pub fn mlp(c: &mut RunConfig) -> &mut MlpGanConfig {
 
 /// The paper-architecture generator of a run or export.
 pub fn mlp_generator(dir: &Path, device: &Device) -> Generator {
-    match load_generator(dir, device).unwrap() {
-        BuiltinGenerator::Mlp(g) => g,
-        other => panic!("not the paper's generator: {other:?}"),
-    }
+    load_generator(dir, device)
+        .unwrap()
+        .downcast_ref::<Generator>()
+        .expect("the paper's generator")
+        .clone()
 }
 
 pub fn gaussian_data() -> Dataset {
