@@ -20,8 +20,10 @@ pub fn load_sampler(
     device: &Device,
     weights: gan_train::GeneratorWeights,
 ) -> Result<BuiltinGenerator, CliError> {
-    warn_of_skipped_checkpoints(run_dir)?;
     let g = gan_train::load_generator_with(run_dir, device, weights)?;
+    for skipped in g.skipped_checkpoints() {
+        eprintln!("warning: skipped damaged checkpoint {skipped}; using an older one");
+    }
     if g.downcast_ref::<gan_nn::InpaintGenerator>().is_some() {
         return Err(CliError::Usage(format!(
             "{} is an inpainting model: it completes images rather than sampling (use `gan inpaint`)",
@@ -29,18 +31,6 @@ pub fn load_sampler(
         )));
     }
     Ok(g)
-}
-
-/// Says which newer checkpoints of a run are damaged and skipped, as `train --resume` does: a
-/// command then reads an older generator than the run's newest.
-pub fn warn_of_skipped_checkpoints(run_dir: &Path) -> Result<(), CliError> {
-    if gan_train::read_exported(run_dir)?.is_some() {
-        return Ok(());
-    }
-    for skipped in gan_train::load_latest(run_dir)?.skipped {
-        eprintln!("warning: skipped damaged checkpoint {skipped}; using an older one");
-    }
-    Ok(())
 }
 
 /// A matrix from a `.npy` file (f32/f64/u8, u8 scaled to [0, 1]) or an IDX file (`.gz` or raw,

@@ -15,7 +15,7 @@ use crate::inference::{
     InferenceManifest, InferenceTraining, generator_fingerprint, load_encoder, train_encoder,
 };
 use crate::reconstruct::{Refinement, refine_codes};
-use crate::run::{load_discriminator_into, load_generator_weights, read_run_config};
+use crate::run::{load_discriminator_into, load_generator_reporting, read_run_config};
 use crate::run_config::ModelConfig;
 
 /// A generator of any registered family, loaded for sampling and evaluation, its family's type
@@ -23,6 +23,7 @@ use crate::run_config::ModelConfig;
 /// with [`BuiltinGenerator::downcast_ref`].
 pub struct BuiltinGenerator {
     inner: Box<dyn ErasedGenerator>,
+    skipped: Vec<String>,
 }
 
 impl BuiltinGenerator {
@@ -36,7 +37,14 @@ impl BuiltinGenerator {
         let shape = probe.generate(z, c).dims()[1..].to_vec();
         Self {
             inner: Box::new(Typed::<G, R> { generator, shape }),
+            skipped: Vec::new(),
         }
+    }
+
+    /// Newer checkpoints of the run that were damaged and skipped when this generator was
+    /// loaded (with the reason): it then comes from an older one.
+    pub fn skipped_checkpoints(&self) -> &[String] {
+        &self.skipped
     }
 
     /// Width of the noise it takes.
@@ -64,6 +72,7 @@ impl BuiltinGenerator {
     pub fn valid(&self) -> Self {
         Self {
             inner: self.inner.valid(),
+            skipped: self.skipped.clone(),
         }
     }
 
@@ -115,6 +124,7 @@ impl Clone for BuiltinGenerator {
     fn clone(&self) -> Self {
         Self {
             inner: self.inner.clone_box(),
+            skipped: self.skipped.clone(),
         }
     }
 }
@@ -262,8 +272,11 @@ impl FamilyTask for LoadGenerator<'_> {
 
     fn run<const R: usize, F: Family<R>>(self, model: &F::Config) -> Self::Output {
         let g = F::generator(model, self.device)?;
-        let g = load_generator_weights(self.run_dir, g, self.weights)?;
-        Ok(BuiltinGenerator::new(g))
+        let (g, skipped) = load_generator_reporting(self.run_dir, g, self.weights)?;
+        Ok(BuiltinGenerator {
+            skipped,
+            ..BuiltinGenerator::new(g)
+        })
     }
 }
 

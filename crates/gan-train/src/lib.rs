@@ -109,8 +109,8 @@ pub use reconstruct::{
 pub use regularise::{MaxColumnNorm, Regularisers};
 pub use resume_check::TRAIN_CONFIG_FILE;
 pub use run::{
-    ResumeInfo, load_discriminator_into, load_generator_into, load_generator_weights,
-    read_run_config, resume,
+    ResumeInfo, load_discriminator_into, load_generator_into, load_generator_reporting,
+    load_generator_weights, read_run_config, resume,
 };
 pub use run_config::{ModelConfig, RunConfig};
 pub use semi::{FeatureScaling, ProbeReport, draw_labelled, linear_probe_error};

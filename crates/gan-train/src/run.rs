@@ -274,6 +274,16 @@ pub fn load_generator_weights<G: Module>(
     generator: G,
     weights: GeneratorWeights,
 ) -> Result<G> {
+    Ok(load_generator_reporting(run_dir, generator, weights)?.0)
+}
+
+/// [`load_generator_weights`], with the newer checkpoints that were damaged and skipped (with
+/// the reason): the generator then comes from an older one.
+pub fn load_generator_reporting<G: Module>(
+    run_dir: &Path,
+    generator: G,
+    weights: GeneratorWeights,
+) -> Result<(G, Vec<String>)> {
     if let Some(model) = export::read_exported(run_dir)? {
         if model.averaged && weights == GeneratorWeights::Raw {
             return Err(TrainError::Export {
@@ -283,10 +293,14 @@ pub fn load_generator_weights<G: Module>(
                     .into(),
             });
         }
-        return export::load_exported(run_dir, &model, generator);
+        return Ok((
+            export::load_exported(run_dir, &model, generator)?,
+            Vec::new(),
+        ));
     }
     let loaded = checkpoint::load_latest(run_dir)?;
-    load_module(&loaded, weights.file(&loaded), generator)
+    let generator = load_module(&loaded, weights.file(&loaded), generator)?;
+    Ok((generator, loaded.skipped))
 }
 
 /// Loads the discriminator of `run_dir`'s newest valid checkpoint into `discriminator` (built
