@@ -181,7 +181,7 @@ where
                 }
             }
         };
-        let matching = self.feature_matching(&d.clone().no_grad(), Some(&x), &fake, &c)?;
+        let matching = self.feature_matching(&d, Some(&x), &fake, &c)?;
         let loss = self.loss()?;
         let d_loss = loss.discriminator(real_logits.clone(), fake_logits.clone());
         let g_loss = with_terms(loss.generator(g_logits), [reconstruction, matching]);

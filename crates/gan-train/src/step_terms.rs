@@ -80,8 +80,8 @@ where
     }
 
     /// Feature matching (Salimans et al. 2016): `λ · mean_f (E f(x) − E f(G(z)))²` over D's last
-    /// hidden layer `f` (`GanDiscriminator::features_train`) through the frozen `d`, real rows
-    /// treated as data; `None` when the run does not ask for it.
+    /// hidden layer `f` (`GanDiscriminator::features_train`) through a frozen copy of `d`, real
+    /// rows treated as data; `None` when the run does not ask for it.
     pub(crate) fn feature_matching(
         &self,
         d: &Dm,
@@ -99,6 +99,8 @@ where
                     .into(),
             )
         };
+        // Frozen here, after the early return: a run without feature matching pays nothing.
+        let d = d.clone().no_grad();
         let real = real.expect("G's batch gathers its images for feature matching");
         let real = d
             .features_train(self.instance_noise(real.clone()), c.clone())

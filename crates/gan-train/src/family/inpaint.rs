@@ -7,11 +7,11 @@ use burn::tensor::Device;
 use gan_data::Dataset;
 use gan_nn::{InpaintConfig, InpaintDiscriminator, InpaintGenerator};
 
-use super::{Family, builtin_trainer, image_shape, output_activation_for};
+use super::{Family, builtin_trainer, image_shape, output_activation_for, resume_builtin};
 use crate::config::{OptimizerConfig, TrainConfig};
 use crate::error::{Result, TrainError};
 use crate::inpainting::InpaintingConfig;
-use crate::run::{ResumeInfo, read_run_config};
+use crate::run::ResumeInfo;
 use crate::run_config::{ModelConfig, RunConfig};
 use crate::trainer::Trainer;
 
@@ -83,9 +83,6 @@ impl InpaintTrainer {
         data: Dataset,
         device: &Device,
     ) -> Result<(Self, ResumeInfo)> {
-        let config = read_run_config::<ModelConfig>(run_dir)?;
-        let mut trainer = Self::inpaint(&config, data, device)?;
-        let info = trainer.resume_run(run_dir)?;
-        Ok((trainer, info))
+        resume_builtin(run_dir, data, device, Self::inpaint)
     }
 }

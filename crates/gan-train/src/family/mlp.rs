@@ -8,10 +8,10 @@ use burn::tensor::Device;
 use gan_data::Dataset;
 use gan_nn::{Discriminator, Generator, MlpGanConfig};
 
-use super::{Family, builtin_trainer, paper_conv::CIFAR10_GCN, seeded_autodiff};
+use super::{Family, builtin_trainer, paper_conv::CIFAR10_GCN, resume_builtin, seeded_autodiff};
 use crate::config::{OptimizerConfig, TrainConfig};
 use crate::error::{Result, TrainError};
-use crate::run::{ResumeInfo, read_run_config};
+use crate::run::ResumeInfo;
 use crate::run_config::{ModelConfig, RunConfig};
 use crate::trainer::Trainer;
 
@@ -107,10 +107,7 @@ impl MlpTrainer {
         data: Dataset,
         device: &Device,
     ) -> Result<(Self, ResumeInfo)> {
-        let config = read_run_config::<ModelConfig>(run_dir)?;
-        let mut trainer = Self::mlp(&config, data, device)?;
-        let info = trainer.resume_run(run_dir)?;
-        Ok((trainer, info))
+        resume_builtin(run_dir, data, device, Self::mlp)
     }
 }
 

@@ -167,6 +167,24 @@ pub(crate) fn seeded_autodiff(device: &Device, seed: u64) -> Device {
     device
 }
 
+/// A trainer built by `build` from `run_dir`'s config of built-in players, continued from its
+/// newest valid checkpoint.
+pub(crate) fn resume_builtin<G, Dm, const R: usize>(
+    run_dir: &Path,
+    data: Dataset,
+    device: &Device,
+    build: fn(&RunConfig, Dataset, &Device) -> Result<Trainer<G, Dm, R>>,
+) -> Result<(Trainer<G, Dm, R>, ResumeInfo)>
+where
+    G: GanGenerator<R>,
+    Dm: GanDiscriminator<R>,
+{
+    let config = read_run_config::<ModelConfig>(run_dir)?;
+    let mut trainer = build(&config, data, device)?;
+    let info = trainer.resume_run(run_dir)?;
+    Ok((trainer, info))
+}
+
 /// The trainer of family `F` for a [`RunConfig`] of built-in players whose `model` is `F`'s
 /// (`None`, the config naming another family, is refused).
 pub(crate) fn builtin_trainer<const R: usize, F: Family<R>>(

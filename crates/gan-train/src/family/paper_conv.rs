@@ -7,10 +7,10 @@ use burn::tensor::Device;
 use gan_data::{Dataset, Preprocessing};
 use gan_nn::{ConvMaxoutDiscriminator, DeconvGenerator, PaperConvConfig};
 
-use super::{Family, builtin_trainer};
+use super::{Family, builtin_trainer, resume_builtin};
 use crate::config::{OptimizerConfig, TrainConfig};
 use crate::error::{Result, TrainError};
-use crate::run::{ResumeInfo, read_run_config};
+use crate::run::ResumeInfo;
 use crate::run_config::{ModelConfig, RunConfig};
 use crate::trainer::Trainer;
 
@@ -65,10 +65,7 @@ impl PaperConvTrainer {
         data: Dataset,
         device: &Device,
     ) -> Result<(Self, ResumeInfo)> {
-        let config = read_run_config::<ModelConfig>(run_dir)?;
-        let mut trainer = Self::paper_conv(&config, data, device)?;
-        let info = trainer.resume_run(run_dir)?;
-        Ok((trainer, info))
+        resume_builtin(run_dir, data, device, Self::paper_conv)
     }
 }
 
