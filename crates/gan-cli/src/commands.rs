@@ -9,6 +9,7 @@ use crate::DeviceArgs;
 use crate::error::CliError;
 use crate::images::write_image_grid;
 use crate::inputs::{check_rows, cycled_classes, from_host, generate, host, read_matrix, read_run};
+use crate::plot_records::XAxis;
 use crate::plots::RunCurves;
 
 pub fn print_report(report: &ParzenReport, json: bool) -> Result<(), CliError> {
@@ -267,15 +268,20 @@ pub struct PlotArgs {
     /// The PNG to write (default: RUN_DIR/training.png).
     #[arg(long)]
     out: Option<PathBuf>,
-    /// Another run (or model) directory whose Parzen curve (its parzen.jsonl) is drawn beside
-    /// this run's, named by the path as given; repeat for more.
+    /// Another run (or model) directory whose evaluations (its parzen.jsonl, and quality.jsonl
+    /// from --eval-fid) are drawn beside this run's, named by the path as given; repeat for
+    /// more.
     #[arg(long, value_name = "DIR")]
     compare: Vec<PathBuf>,
+    /// The horizontal axis: steps, or minutes of training time (the time-to-quality figure of
+    /// runs whose steps cost different times).
+    #[arg(long, value_enum, default_value_t = XAxis::Steps)]
+    x: XAxis,
 }
 
 pub fn plot(a: PlotArgs) -> Result<(), CliError> {
     let out = a.out.unwrap_or_else(|| a.run_dir.join("training.png"));
-    let mut curves = RunCurves::read(&a.run_dir)?;
+    let mut curves = RunCurves::read(&a.run_dir)?.by(a.x);
     for other in &a.compare {
         curves = curves.compare_with(other)?;
     }

@@ -2,11 +2,10 @@
 //! checkpoint, and the Parzen evaluation every N steps.
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use burn::tensor::Tensor;
 use gan_nn::{GanDiscriminator, GanGenerator};
-use gan_train::{Hook, MetricsRecord, ParzenHook, ParzenRecord, Trainer};
+use gan_train::{Cadence, Hook, MetricsRecord, ParzenHook, ParzenRecord, Trainer};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::error::CliError;
@@ -16,15 +15,23 @@ use crate::plots::RunCurves;
 
 type HookResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 
-/// The progress bar: by steps when the run is bounded by steps or epochs, by time when it is
-/// bounded by minutes, a spinner otherwise.
+/// The progress bar: by steps when the run is bounded by steps or epochs, by training time
+/// (evaluations not counted, as `--minutes` counts) when it is bounded by minutes, a spinner
+/// otherwise.
 pub struct Progress {
     pub bar: ProgressBar,
-    by_time: Option<Instant>,
+    /// The training seconds the bar starts from, when it shows time.
+    by_time: Option<f64>,
 }
 
 impl Progress {
-    pub fn new(target_steps: Option<u64>, minutes: Option<f64>, step: u64) -> Self {
+    /// The bar of a run at `step` after `training_s` seconds of training.
+    pub fn new(
+        target_steps: Option<u64>,
+        minutes: Option<f64>,
+        step: u64,
+        training_s: f64,
+    ) -> Self {
         let (bar, by_time, template) = match (target_steps, minutes) {
             (Some(t), _) => (
                 ProgressBar::new(t).with_position(step),
@@ -33,7 +40,7 @@ impl Progress {
             ),
             (None, Some(m)) => (
                 ProgressBar::new((m * 60.0).ceil() as u64),
-                Some(Instant::now()),
+                Some(training_s),
                 "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} s {msg}",
             ),
             (None, None) => (
@@ -50,7 +57,7 @@ impl Progress {
 impl<G: GanGenerator<D>, Dm: GanDiscriminator<D>, const D: usize> Hook<G, Dm, D> for Progress {
     fn on_record(&mut self, r: &MetricsRecord) {
         let pos = match self.by_time {
-            Some(start) => start.elapsed().as_secs(),
+            Some(start) => (r.wall_time_s - start).max(0.0) as u64,
             None => r.step,
         };
         self.bar.set_position(pos);
@@ -74,10 +81,10 @@ impl<G: GanGenerator<D>, Dm: GanDiscriminator<D>, const D: usize> Hook<G, Dm, D>
     }
 }
 
-/// The Parzen evaluation every `every` steps (gan-train's [`ParzenHook`], logged to
+/// The Parzen evaluation at `cadence` (gan-train's [`ParzenHook`], logged to
 /// `parzen.jsonl`), printed above the progress bar, with the plot redrawn.
 pub fn evaluation<'a>(
-    every: u64,
+    cadence: Cadence,
     n_samples: usize,
     valid: Tensor<2>,
     test: Tensor<2>,
@@ -85,7 +92,7 @@ pub fn evaluation<'a>(
     bar: ProgressBar,
 ) -> Result<ParzenHook<'a>, CliError> {
     Ok(
-        ParzenHook::new(every, n_samples, valid, test)?.on_report(move |r: &ParzenRecord| {
+        ParzenHook::new(cadence, n_samples, valid, test)?.on_report(move |r: &ParzenRecord| {
             bar.println(format!(
                 "step {}: Parzen LL {:.1} ± {:.1} (σ = {:.3}, {:.0} s)",
                 r.step,

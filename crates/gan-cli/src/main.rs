@@ -14,12 +14,14 @@ mod inpaint;
 mod inputs;
 mod interop;
 mod metrics;
+mod plot_records;
 mod plots;
 mod quality;
 mod semi;
 mod semi_gan;
 mod tfd_eval;
 mod train;
+mod train_eval;
 mod train_parts;
 
 use std::path::PathBuf;

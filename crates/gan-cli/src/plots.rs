@@ -1,18 +1,19 @@
 //! `training.png`: the losses, the discriminator's outputs and (when evaluated) the Parzen
-//! log-likelihood of a run, drawn from its `metrics.jsonl` and `parzen.jsonl`, with other
-//! runs' Parzen curves beside it on request.
+//! log-likelihood and FID of a run, drawn from its `metrics.jsonl`, `parzen.jsonl` and
+//! `quality.jsonl`, by step or by training time, with other runs' evaluations beside it on
+//! request (the time-to-quality figure).
 
 use std::collections::BTreeMap;
 use std::ops::Range;
 use std::path::Path;
 use std::sync::Once;
 
-use gan_parzen::ParzenReport;
 use gan_train::MetricsRecord;
 use plotters::prelude::*;
 use plotters::style::{FontStyle, register_font};
 
 use crate::error::CliError;
+use crate::plot_records::{Curve, Evaluations, XAxis, read_metrics};
 
 /// DejaVu Sans (Bitstream Vera licence, `assets/DejaVuSans-LICENSE.txt`), so that the plots
 /// have text without a system font stack.
@@ -20,63 +21,68 @@ const FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
 const WIDTH: u32 = 900;
 const PANEL_HEIGHT: u32 = 300;
 
-/// Parzen evaluations by step: (mean, standard error).
-type ParzenCurve = BTreeMap<u64, (f64, f64)>;
-
 /// The curves of a run, one point per logged step (the last record wins for a step logged
 /// twice, as happens after resuming from an older checkpoint).
 #[derive(Debug, Default)]
 pub struct RunCurves {
     metrics: BTreeMap<u64, MetricsRecord>,
-    parzen: ParzenCurve,
-    /// The name of the run's Parzen curve when others are drawn beside it.
+    evaluations: Evaluations,
+    /// The name of the run's evaluation curves when others are drawn beside them.
     name: String,
-    /// Other runs' Parzen curves, by name, drawn beside this run's.
-    compared: Vec<(String, ParzenCurve)>,
+    /// Other runs' evaluations, by name, drawn beside this run's.
+    compared: Vec<(String, Evaluations)>,
+    x: XAxis,
 }
 
 /// Colours of the compared runs' curves, in turn.
-const COMPARED_COLOURS: [RGBColor; 4] = [
+const COMPARED_COLOURS: [RGBColor; 6] = [
     RGBColor(31, 119, 180),
     RGBColor(214, 39, 40),
     RGBColor(44, 160, 44),
     RGBColor(148, 103, 189),
+    RGBColor(255, 127, 14),
+    RGBColor(140, 86, 75),
 ];
-
-/// One line of `parzen.jsonl`.
-#[derive(serde::Deserialize)]
-struct EvalRecord {
-    step: u64,
-    #[serde(flatten)]
-    report: ParzenReport,
-}
 
 impl RunCurves {
     /// Reads `metrics.jsonl` (required) and `parzen.jsonl` (optional) of a run directory.
     pub fn read(run_dir: &Path) -> Result<Self, CliError> {
-        let mut curves = RunCurves {
+        Ok(RunCurves {
             name: run_dir.display().to_string(),
-            parzen: read_parzen(run_dir, false)?,
+            evaluations: Evaluations::read(run_dir)?,
+            metrics: read_metrics(run_dir)?,
             ..RunCurves::default()
-        };
-        for r in read_jsonl::<MetricsRecord>(&run_dir.join("metrics.jsonl"), true)? {
-            curves.metrics.insert(r.step, r);
-        }
-        Ok(curves)
+        })
     }
 
-    /// Adds another run's Parzen curve (its `parzen.jsonl`, required) beside this run's,
-    /// named by its directory as given.
+    /// Places the points by `x` (steps by default).
+    pub fn by(mut self, x: XAxis) -> Self {
+        self.x = x;
+        self
+    }
+
+    /// Adds another run's evaluations (its `parzen.jsonl` and `quality.jsonl`, at least one
+    /// of them) beside this run's, named by its directory as given.
     pub fn compare_with(mut self, run_dir: &Path) -> Result<Self, CliError> {
-        let curve = read_parzen(run_dir, true)?;
-        if curve.is_empty() {
+        let evaluations = Evaluations::read(run_dir)?;
+        if evaluations.is_empty() {
             return Err(CliError::Usage(format!(
-                "{}: no evaluations to compare",
-                run_dir.join("parzen.jsonl").display()
+                "{}: no evaluations to compare (neither parzen.jsonl nor quality.jsonl)",
+                run_dir.display()
             )));
         }
-        self.compared.push((run_dir.display().to_string(), curve));
+        self.compared
+            .push((run_dir.display().to_string(), evaluations));
         Ok(self)
+    }
+
+    /// The evaluation panels to draw: Parzen and FID, each when some run has it.
+    fn evaluation_panels(&self) -> Vec<Metric> {
+        let all = || std::iter::once(&self.evaluations).chain(self.compared.iter().map(|c| &c.1));
+        [Metric::Parzen, Metric::Fid]
+            .into_iter()
+            .filter(|m| all().any(|e| !m.curve(e).is_empty()))
+            .collect()
     }
 
     /// Draws the panels as a PNG at `path` (written to a temporary file, then renamed).
@@ -91,11 +97,7 @@ impl RunCurves {
             register_font("sans-serif", FontStyle::Normal, FONT)
                 .unwrap_or_else(|_| panic!("the bundled font parses"));
         });
-        let panels = if self.parzen.is_empty() && self.compared.is_empty() {
-            2
-        } else {
-            3
-        };
+        let panels = 2 + self.evaluation_panels().len() as u32;
         let height = PANEL_HEIGHT * panels;
         let mut pixels = vec![0u8; (WIDTH * height * 3) as usize];
         self.draw(&mut pixels, (WIDTH, height))
@@ -112,21 +114,31 @@ impl RunCurves {
         let root = BitMapBackend::with_buffer(pixels, size).into_drawing_area();
         root.fill(&WHITE).map_err(|e| e.to_string())?;
         let areas = root.split_evenly(((size.1 / PANEL_HEIGHT) as usize, 1));
-        let last_logged = *self.metrics.keys().last().expect("not empty");
-        let last_compared = self.compared.iter().filter_map(|(_, c)| c.keys().last());
-        let steps = 0..last_compared.fold(last_logged, |a, &b| a.max(b)).max(1);
-        let series = |f: fn(&MetricsRecord) -> Option<f64>| -> Vec<(u64, f64)> {
+        let x = self.x;
+        let last = self.metrics.values().map(|r| x.at(r.step, r.wall_time_s));
+        let compared = self.compared.iter().map(|c| &c.1);
+        let evaluated = std::iter::once(&self.evaluations)
+            .chain(compared)
+            .flat_map(|e| e.parzen.values().chain(e.fid.values()))
+            .map(|p| x.at(p.step, p.wall_time_s));
+        let end = last.chain(evaluated).fold(0.0, f64::max);
+        let range = 0.0..if end > 0.0 { end } else { 1.0 };
+        let series = |f: fn(&MetricsRecord) -> Option<f64>| -> Vec<(f64, f64)> {
             self.metrics
                 .values()
-                .filter_map(|r| f(r).map(|v| (r.step, v)))
+                .filter_map(|r| f(r).map(|v| (x.at(r.step, r.wall_time_s), v)))
                 .collect()
         };
         // D(x) as a probability for the logistic losses; D's raw outputs for the others.
         let probabilities = self.metrics.values().any(|r| r.d_real.is_some());
+        let frame = |title| Frame {
+            title,
+            x: range.clone(),
+            x_label: x.label(),
+        };
         panel(
             &areas[0],
-            "Losses (mean over each logging window)",
-            steps.clone(),
+            frame("Losses (mean over each logging window)"),
             &[
                 ("D loss", RED, series(|r| Some(r.d_loss))),
                 ("G loss", BLUE, series(|r| Some(r.g_loss))),
@@ -136,8 +148,7 @@ impl RunCurves {
         )?;
         panel(
             &areas[1],
-            "Discriminator outputs",
-            steps.clone(),
+            frame("Discriminator outputs"),
             &if probabilities {
                 [
                     ("mean D(x)", RED, series(|r| r.d_real)),
@@ -152,56 +163,101 @@ impl RunCurves {
             probabilities.then_some(0.0..1.0),
             SeriesLabelPosition::UpperRight,
         )?;
-        if let Some(area) = areas.get(2) {
-            let mean = |c: &ParzenCurve| -> Vec<(u64, f64)> {
-                c.iter().map(|(&s, &(m, _))| (s, m)).collect()
-            };
-            let band = |sign: f64| -> Vec<(u64, f64)> {
-                self.parzen
-                    .iter()
-                    .map(|(&s, &(m, se))| (s, m + sign * se))
+        for (metric, area) in self.evaluation_panels().into_iter().zip(&areas[2..]) {
+            let points = |c: &Curve, sign: f64| -> Vec<(f64, f64)> {
+                c.values()
+                    .map(|p| (x.at(p.step, p.wall_time_s), p.value + sign * p.se))
                     .collect()
             };
+            let own = metric.curve(&self.evaluations);
             let grey = RGBColor(150, 150, 150);
             let mut curves: Vec<Series> = Vec::new();
-            if !self.parzen.is_empty() {
+            if !own.is_empty() {
                 let name = if self.compared.is_empty() {
-                    "mean"
+                    metric.own_name()
                 } else {
                     &self.name
                 };
-                curves.push((name, BLACK, mean(&self.parzen)));
-                curves.push(("+ se", grey, band(1.0)));
-                curves.push(("− se", grey, band(-1.0)));
+                curves.push((name, BLACK, points(own, 0.0)));
+                if metric == Metric::Parzen {
+                    curves.push(("+ se", grey, points(own, 1.0)));
+                    curves.push(("− se", grey, points(own, -1.0)));
+                }
             }
-            for ((name, curve), colour) in self.compared.iter().zip(COMPARED_COLOURS.iter().cycle())
-            {
-                curves.push((name, *colour, mean(curve)));
+            // Each compared run keeps its colour across panels; a run without this metric has
+            // no curve (nor legend entry) in its panel.
+            for ((name, e), colour) in self.compared.iter().zip(COMPARED_COLOURS.iter().cycle()) {
+                if !metric.curve(e).is_empty() {
+                    curves.push((name, *colour, points(metric.curve(e), 0.0)));
+                }
             }
             panel(
                 area,
-                "Parzen test log-likelihood (± standard error)",
-                steps,
+                frame(metric.title()),
                 &curves,
                 None,
-                // The curve rises to the right: keep the legend off its end.
-                SeriesLabelPosition::LowerRight,
+                // Parzen rises, FID falls to the right: keep the legend off their ends.
+                metric.legend(),
             )?;
         }
         root.present().map_err(|e| e.to_string())
     }
 }
 
+/// An evaluation panel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Metric {
+    Parzen,
+    Fid,
+}
+
+impl Metric {
+    fn curve(self, e: &Evaluations) -> &Curve {
+        match self {
+            Metric::Parzen => &e.parzen,
+            Metric::Fid => &e.fid,
+        }
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            Metric::Parzen => "Parzen test log-likelihood (± standard error)",
+            Metric::Fid => "FID in the MNIST classifier's features",
+        }
+    }
+
+    fn own_name(self) -> &'static str {
+        match self {
+            Metric::Parzen => "mean",
+            Metric::Fid => "FID",
+        }
+    }
+
+    fn legend(self) -> SeriesLabelPosition {
+        match self {
+            Metric::Parzen => SeriesLabelPosition::LowerRight,
+            Metric::Fid => SeriesLabelPosition::UpperRight,
+        }
+    }
+}
+
+/// A chart's title and horizontal axis.
+struct Frame<'a> {
+    title: &'a str,
+    x: Range<f64>,
+    x_label: &'a str,
+}
+
 type Area<'a> = DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>;
 
-/// A curve: its legend, colour and (step, value) points.
-type Series<'a> = (&'a str, RGBColor, Vec<(u64, f64)>);
+/// A curve: its legend, colour and (x, value) points.
+type Series<'a> = (&'a str, RGBColor, Vec<(f64, f64)>);
 
-/// One chart: every series against the step, with a legend; `y` defaults to the data's range.
+/// One chart: every series against the frame's axis, with a legend; `y` defaults to the
+/// data's range.
 fn panel(
     area: &Area,
-    title: &str,
-    steps: Range<u64>,
+    frame: Frame,
     series: &[Series],
     y: Option<Range<f64>>,
     legend: SeriesLabelPosition,
@@ -221,17 +277,17 @@ fn panel(
         }
     });
     let mut chart = ChartBuilder::on(area)
-        .caption(title, ("sans-serif", 18))
+        .caption(frame.title, ("sans-serif", 18))
         .margin(8)
         // Room for the last step's label, centred on the right edge.
         .margin_right(30)
         .x_label_area_size(32)
         .y_label_area_size(56)
-        .build_cartesian_2d(steps, y)
+        .build_cartesian_2d(frame.x, y)
         .map_err(|e| e.to_string())?;
     chart
         .configure_mesh()
-        .x_desc("step")
+        .x_desc(frame.x_label)
         .label_style(("sans-serif", 13))
         .draw()
         .map_err(|e| e.to_string())?;
@@ -259,42 +315,4 @@ fn panel(
         .border_style(BLACK)
         .draw()
         .map_err(|e| e.to_string())
-}
-
-/// A run's Parzen evaluations (`parzen.jsonl`; when not `required`, a missing file is none).
-fn read_parzen(run_dir: &Path, required: bool) -> Result<ParzenCurve, CliError> {
-    let records = read_jsonl::<EvalRecord>(&run_dir.join("parzen.jsonl"), required)?;
-    Ok(records
-        .into_iter()
-        .map(|r| (r.step, (r.report.mean, r.report.se)))
-        .collect())
-}
-
-/// The records of a JSON-lines file; a missing optional file is empty.
-fn read_jsonl<T: serde::de::DeserializeOwned>(
-    path: &Path,
-    required: bool,
-) -> Result<Vec<T>, CliError> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) => text,
-        Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(CliError::Usage(format!("{}: {e}", path.display()))),
-    };
-    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-    let mut records = Vec::with_capacity(lines.len());
-    for (i, line) in lines.iter().enumerate() {
-        match serde_json::from_str(line) {
-            Ok(r) => records.push(r),
-            // A run killed while appending leaves a partial last line: plot what came before.
-            Err(_) if i + 1 == lines.len() && !text.ends_with('\n') => {}
-            Err(e) => {
-                return Err(CliError::Usage(format!(
-                    "{} line {}: {e}",
-                    path.display(),
-                    i + 1
-                )));
-            }
-        }
-    }
-    Ok(records)
 }

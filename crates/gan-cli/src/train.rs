@@ -1,5 +1,6 @@
 //! `gan train`: a new run or a resumed one, with a progress bar, sample grids and plots after
-//! each checkpoint, and Parzen evaluations every N steps (all as trainer hooks).
+//! each checkpoint, and evaluations every N steps or M minutes of training (all as trainer
+//! hooks).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -8,9 +9,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use burn::tensor::Tensor;
 use clap::Args;
 use clap::builder::{PossibleValue, PossibleValuesParser};
+use gan_data::Preprocessing;
 use gan_nn::{GanDiscriminator, GanGenerator};
 use gan_train::{
-    CheckpointConfig, DefaultData, Family, FamilyTask, Hook, PRESETS, Preset, ResumeInfo,
+    Cadence, CheckpointConfig, DefaultData, Family, FamilyTask, Hook, PRESETS, Preset, ResumeInfo,
     RunConfig, Trainer, Until, family_trainer,
 };
 
@@ -18,6 +20,7 @@ use crate::data::training_data;
 use crate::error::CliError;
 use crate::hooks::{Progress, RunOutputs, evaluation};
 use crate::inputs::{check_rows, read_run};
+use crate::train_eval::{QualityHook, TrainEval};
 use crate::train_parts::TrainParts;
 use crate::{DataArgs, DeviceArgs};
 
@@ -83,15 +86,8 @@ pub struct TrainArgs {
     /// line may be repeated: only values that differ from the run's saved config are refused.
     #[arg(long)]
     resume: bool,
-    /// Run the Parzen evaluation every this many steps (0: never), logged to parzen.jsonl.
-    #[arg(long, default_value_t = 0)]
-    eval_every: u64,
-    /// Generator samples for the evaluations during training.
-    #[arg(long, default_value_t = 10_000)]
-    eval_samples: usize,
-    /// Test rows for the evaluations during training (the first ones).
-    #[arg(long, default_value_t = 10_000)]
-    eval_test_rows: usize,
+    #[command(flatten)]
+    eval: TrainEval,
     #[command(flatten)]
     parts: TrainParts,
 }
@@ -170,11 +166,7 @@ pub fn train(a: TrainArgs) -> Result<(), CliError> {
             "--minutes must be positive (inf: no time limit)".into(),
         ));
     }
-    if a.eval_every > 0 && (a.eval_samples == 0 || a.eval_test_rows == 0) {
-        return Err(CliError::Usage(
-            "--eval-samples and --eval-test-rows must be positive with --eval-every".into(),
-        ));
-    }
+    let cadence = a.eval.cadence()?;
     let device = a.device.device()?;
     let valid_test = a.valid.as_deref().zip(a.test.as_deref());
     // The CIFAR-10 preset finds (or downloads) CIFAR-10 as the others find MNIST.
@@ -191,7 +183,7 @@ pub fn train(a: TrainArgs) -> Result<(), CliError> {
         a.data_path.as_deref().or(cifar_dir.as_deref()),
         a.labels.as_deref(),
         valid_test,
-        a.eval_every > 0,
+        cadence.is_some(),
     )?;
     let config = if a.resume {
         let saved = read_run(&a.run_dir)?;
@@ -202,18 +194,26 @@ pub fn train(a: TrainArgs) -> Result<(), CliError> {
     };
     // The trainer transforms its rows itself; the evaluation sets are transformed here.
     let prepare = |d: &gan_data::Dataset| config.train.preprocessing.apply(d.clone());
-    let eval_sets = match (a.eval_every > 0, &data.eval) {
-        (false, _) => None,
-        (true, Some((valid, test))) => {
-            check_rows("--eval-samples", a.eval_samples, valid.dim())?;
-            Some((
-                prepare(valid)?.to_tensor(&device),
-                prepare(&test.head(a.eval_test_rows))?.to_tensor(&device),
-            ))
+    let eval_sets = match (cadence, &data.eval) {
+        (None, _) => None,
+        (Some(cadence), Some((valid, test))) => {
+            check_rows("--eval-samples", a.eval.eval_samples, valid.dim())?;
+            let test = test.head(a.eval.eval_test_rows);
+            if a.eval.eval_fid && config.train.preprocessing != Preprocessing::None {
+                return Err(CliError::Usage(
+                    "--eval-fid compares images in [0, 1]: this run preprocesses its rows".into(),
+                ));
+            }
+            Some(EvalSets {
+                cadence,
+                valid: prepare(valid)?.to_tensor(&device),
+                test_rows: prepare(&test)?.to_tensor(&device),
+                test,
+            })
         }
-        (true, None) => {
+        (Some(_), None) => {
             return Err(CliError::Usage(
-                "--eval-every found no evaluation sets for this data".into(),
+                "the evaluations found no evaluation sets for this data".into(),
             ));
         }
     };
@@ -226,13 +226,24 @@ pub fn train(a: TrainArgs) -> Result<(), CliError> {
     })
 }
 
+/// What the evaluations during training compare against.
+struct EvalSets {
+    cadence: Cadence,
+    /// Validation rows (σ is chosen on them), preprocessed as the run's data.
+    valid: Tensor<2>,
+    /// Test rows, preprocessed as the run's data.
+    test_rows: Tensor<2>,
+    /// The same test rows as loaded (the classifier's input for --eval-fid).
+    test: gan_data::Dataset,
+}
+
 /// A new or resumed run of whichever family the config names, trained with the hooks.
 struct TrainTask<'a> {
     args: &'a TrainArgs,
     config: &'a RunConfig,
     data: gan_data::Dataset,
     device: &'a burn::tensor::Device,
-    eval_sets: Option<(Tensor<2>, Tensor<2>)>,
+    eval_sets: Option<EvalSets>,
 }
 
 impl FamilyTask for TrainTask<'_> {
@@ -266,7 +277,7 @@ fn report_resume(info: &ResumeInfo) {
 fn run<G, Dm, const D: usize>(
     mut trainer: Trainer<G, Dm, D>,
     a: &TrainArgs,
-    eval_sets: Option<(Tensor<2>, Tensor<2>)>,
+    eval_sets: Option<EvalSets>,
 ) -> Result<(), CliError>
 where
     G: GanGenerator<D>,
@@ -281,23 +292,39 @@ where
     let bar_target = a.steps.or(a
         .epochs
         .map(|e| e.saturating_mul(trainer.steps_per_epoch())));
-    let mut progress = Progress::new(bar_target, a.minutes, trainer.step_count());
+    let mut progress = Progress::new(
+        bar_target,
+        a.minutes,
+        trainer.step_count(),
+        trainer.elapsed_secs(),
+    );
     let mut outputs = RunOutputs {
         run_dir: a.run_dir.clone(),
         bar: progress.bar.clone(),
     };
-    let mut eval = eval_sets
-        .map(|(valid, test)| {
-            evaluation(
-                a.eval_every,
-                a.eval_samples,
-                valid,
-                test,
-                a.run_dir.clone(),
-                progress.bar.clone(),
-            )
-        })
-        .transpose()?;
+    let mut parzen = None;
+    let mut quality = None;
+    if let Some(sets) = eval_sets {
+        if a.eval.eval_fid {
+            let device = sets.valid.device();
+            let bar = progress.bar.clone();
+            quality = Some(QualityHook::new(
+                &a.eval,
+                sets.cadence,
+                &sets.test,
+                &device,
+                bar,
+            )?);
+        }
+        parzen = Some(evaluation(
+            sets.cadence,
+            a.eval.eval_samples,
+            sets.valid,
+            sets.test_rows,
+            a.run_dir.clone(),
+            progress.bar.clone(),
+        )?);
+    }
     let until = Until {
         steps: a.steps,
         epochs: a.epochs,
@@ -305,8 +332,11 @@ where
         stop: Some(stop),
     };
     let mut hooks: Vec<&mut dyn Hook<G, Dm, D>> = vec![&mut progress, &mut outputs];
-    if let Some(e) = eval.as_mut() {
+    if let Some(e) = parzen.as_mut() {
         hooks.push(e);
+    }
+    if let Some(q) = quality.as_mut() {
+        hooks.push(q);
     }
     let summary = trainer.train(&until, &mut hooks)?;
     outputs.bar.finish_with_message(format!(

@@ -265,6 +265,7 @@ fn cases(inputs: &Inputs, out: &Path) -> Vec<Case> {
             COUNTS,
         ),
         case(with(&train, &["--steps", "2"]), "--eval-every", COUNTS),
+        case(with(&train, &["--steps", "2"]), "--eval-minutes", REALS),
         case(
             with(&train, &["--steps", "2", "--eval-every", "1"]),
             "--eval-samples",

@@ -177,3 +177,38 @@ fn plot_draws_other_runs_parzen_curves_beside_its_own() {
         "parzen.jsonl",
     );
 }
+
+#[test]
+fn plot_by_training_minutes_compares_parzen_and_fid_of_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let (main, other) = (dir.path().join("main"), dir.path().join("other"));
+    write_run_logs(&main, 30, &[(1000, 120.0), (2000, 150.0)], "");
+    // The compared run has FID records only (quality.jsonl), at other training times.
+    std::fs::create_dir_all(&other).unwrap();
+    let quality: Vec<String> = [(500, 60.0, 40.0), (1500, 600.0, 12.0)]
+        .iter()
+        .map(|&(step, t, fid)| {
+            format!(
+                r#"{{"step":{step},"wall_time_s":{t},"eval_time_s":2.0,"samples":100,"reference":100,"fid":{fid},"precision":0.9,"recall":0.8,"density":0.9,"coverage":0.8}}"#
+            )
+        })
+        .collect();
+    std::fs::write(other.join("quality.jsonl"), quality.join("\n") + "\n").unwrap();
+    let out = dir.path().join("time.png");
+    succeeds(
+        gan()
+            .args(["plot", "--x", "minutes", "--run-dir"])
+            .arg(&main)
+            .arg("--compare")
+            .arg(&other)
+            .arg("--out")
+            .arg(&out),
+    );
+    let img = image::open(&out).unwrap().to_rgb8();
+    // Losses, D outputs, Parzen (the main run's) and FID (the compared run's).
+    assert_eq!(img.height(), 1200);
+    let blue = [31, 119, 180];
+    let fid_panel = image::imageops::crop_imm(&img, 0, 900, 900, 300).to_image();
+    assert!(pixels_near(&fid_panel, blue) > 200);
+    assert_eq!(pixels_near(&img, blue), pixels_near(&fid_panel, blue));
+}

@@ -12,7 +12,7 @@ use gan_parzen::{ParzenEvaluator, ParzenReport};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, TrainError};
-use crate::hooks::Hook;
+use crate::hooks::{Cadence, CadenceClock, Hook};
 use crate::trainer::Trainer;
 
 /// The Parzen log of a run directory.
@@ -63,7 +63,7 @@ pub struct ParzenRecord {
     pub step: u64,
     /// Epochs completed.
     pub epoch: u64,
-    /// Training wall time so far, seconds (across resumes).
+    /// Training wall time so far, seconds (across resumes; evaluations not counted).
     pub wall_time_s: f64,
     /// Seconds this evaluation took (absent in logs written before it was recorded).
     #[serde(default)]
@@ -74,11 +74,12 @@ pub struct ParzenRecord {
 }
 
 /// Table 1's Parzen-window protocol ([`ParzenEvaluator::paper_protocol`]: σ chosen on `valid`,
-/// the log-likelihood of `test`) on `n_samples` samples every `every` steps. Each record is
+/// the log-likelihood of `test`) on `n_samples` samples at a [`Cadence`] (every N steps, or
+/// every M minutes of training time). Each record is
 /// appended to the run directory's `parzen.jsonl` (when the trainer has one) and handed to
 /// `on_report`.
 pub struct ParzenHook<'a> {
-    every: u64,
+    clock: CadenceClock,
     n_samples: usize,
     valid: Tensor<2>,
     test: Tensor<2>,
@@ -86,17 +87,23 @@ pub struct ParzenHook<'a> {
 }
 
 impl<'a> ParzenHook<'a> {
-    /// The evaluation every `every` steps (at least 1) with `n_samples` samples (at least 1),
-    /// against flat rows `valid` and `test` (on the device to evaluate on, already
-    /// preprocessed as the run's data is).
-    pub fn new(every: u64, n_samples: usize, valid: Tensor<2>, test: Tensor<2>) -> Result<Self> {
-        if every == 0 || n_samples == 0 {
+    /// The evaluation at `cadence` (a step count converts: every N ≥ 1 steps) with
+    /// `n_samples` samples (at least 1), against flat rows `valid` and `test` (on the device
+    /// to evaluate on, already preprocessed as the run's data is).
+    pub fn new(
+        cadence: impl Into<Cadence>,
+        n_samples: usize,
+        valid: Tensor<2>,
+        test: Tensor<2>,
+    ) -> Result<Self> {
+        let cadence = cadence.into();
+        if !cadence.is_valid() || n_samples == 0 {
             return Err(TrainError::Config(
-                "a Parzen evaluation needs every ≥ 1 and at least one sample".into(),
+                "a Parzen evaluation needs every ≥ 1 step (or a finite, positive number of minutes) and at least one sample".into(),
             ));
         }
         Ok(Self {
-            every,
+            clock: CadenceClock::new(cadence),
             n_samples,
             valid,
             test,
@@ -117,13 +124,16 @@ where
     Dm: GanDiscriminator<D>,
 {
     fn every(&self) -> Option<u64> {
-        Some(self.every)
+        self.clock.every()
     }
 
     fn on_step(
         &mut self,
         trainer: &Trainer<G, Dm, D>,
     ) -> std::result::Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        if !self.clock.due(trainer.step_count(), trainer.elapsed_secs()) {
+            return Ok(());
+        }
         let start = Instant::now();
         let samples = trainer.sample_rows(self.n_samples, &self.valid.device());
         let report =

@@ -56,3 +56,80 @@ where
         (self.0)(record)
     }
 }
+
+/// How often an evaluation hook runs: every N steps, or every M minutes of training time
+/// (the time spent in hooks not counted, so the evaluations of a run bounded by `--minutes`
+/// fall at the same training times however long each takes).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Cadence {
+    /// After every step whose count is a multiple of this (at least 1).
+    Steps(u64),
+    /// Each time another this many minutes of training time have passed (finite, > 0).
+    Minutes(f64),
+}
+
+impl From<u64> for Cadence {
+    fn from(steps: u64) -> Self {
+        Cadence::Steps(steps)
+    }
+}
+
+impl Cadence {
+    /// Whether the cadence can run: at least one step, or a finite positive number of minutes.
+    pub fn is_valid(&self) -> bool {
+        match *self {
+            Cadence::Steps(n) => n > 0,
+            Cadence::Minutes(m) => m.is_finite() && m > 0.0,
+        }
+    }
+
+    /// The [`Hook::every`] of a hook with this cadence: its steps, or every step for a time
+    /// cadence (whose hook then asks [`Cadence::due`]).
+    pub fn every(&self) -> Option<u64> {
+        match *self {
+            Cadence::Steps(n) => Some(n),
+            Cadence::Minutes(_) => Some(1),
+        }
+    }
+}
+
+/// Tracks when a [`Cadence`] is next due from the trainer's training time.
+#[derive(Debug, Clone)]
+pub struct CadenceClock {
+    cadence: Cadence,
+    next_s: Option<f64>,
+}
+
+impl CadenceClock {
+    /// A clock for `cadence`; the first time cadence is due at the first multiple of its
+    /// period after the training time it first sees (so a resumed run keeps its grid).
+    pub fn new(cadence: Cadence) -> Self {
+        Self {
+            cadence,
+            next_s: None,
+        }
+    }
+
+    /// The cadence's [`Hook::every`].
+    pub fn every(&self) -> Option<u64> {
+        self.cadence.every()
+    }
+
+    /// Whether the hook should run now, at `step` after `training_s` seconds of training
+    /// (advancing the clock when it should).
+    pub fn due(&mut self, step: u64, training_s: f64) -> bool {
+        match self.cadence {
+            Cadence::Steps(n) => n > 0 && step.is_multiple_of(n),
+            Cadence::Minutes(m) => {
+                let period = m * 60.0;
+                let after = |t: f64| ((t / period).floor() + 1.0) * period;
+                let next = *self.next_s.get_or_insert_with(|| after(training_s));
+                let due = training_s >= next;
+                if due {
+                    self.next_s = Some(after(training_s));
+                }
+                due
+            }
+        }
+    }
+}

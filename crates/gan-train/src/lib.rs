@@ -91,7 +91,7 @@ pub use family::{
     PaperConvTrainer, Preset, create_family_run, family_trainer, image_shape,
     load_family_generator, mlp_players, resume_family_run,
 };
-pub use hooks::{Hook, OnRecord};
+pub use hooks::{Cadence, CadenceClock, Hook, OnRecord};
 pub use inference::{
     INFERENCE_FILE, INFERENCE_MANIFEST, InferenceManifest, InferenceTraining,
     generator_fingerprint, load_encoder, read_inference_manifest, save_encoder, train_encoder,

@@ -14,7 +14,8 @@ pub struct MetricsRecord {
     pub step: u64,
     /// Epoch (completed passes over the training data) at this step.
     pub epoch: u64,
-    /// Training wall time, seconds (across resumes).
+    /// Training wall time, seconds (across resumes; time spent in evaluations and other hooks
+    /// is not counted).
     pub wall_time_s: f64,
     /// The discriminator's learning rate at the last step.
     pub learning_rate: f64,

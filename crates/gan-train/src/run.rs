@@ -102,6 +102,7 @@ where
         self.batches = loaded.state.batches;
         self.elapsed_before = loaded.state.elapsed_secs;
         self.session_start = Instant::now();
+        self.paused = std::time::Duration::ZERO;
         metrics::truncate_after(&run_dir.join(METRICS_FILE), self.step)?;
         self.run_dir = Some(run_dir.to_path_buf());
         Ok(ResumeInfo {

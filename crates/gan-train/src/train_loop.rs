@@ -22,7 +22,8 @@ pub struct Until {
     pub steps: Option<u64>,
     /// Stop once this many epochs have been completed in total.
     pub epochs: Option<u64>,
-    /// Stop after this many minutes of this call.
+    /// Stop after this many minutes of training in this call (time spent in hooks, such as
+    /// evaluations, is not counted).
     pub minutes: Option<f64>,
     /// Stop when this flag is set (e.g. by a Ctrl-C handler).
     pub stop: Option<Arc<AtomicBool>>,
@@ -87,14 +88,14 @@ where
         until: &Until,
         hooks: &mut [&mut dyn Hook<G, Dm, D>],
     ) -> Result<TrainSummary> {
-        let start = Instant::now();
+        let start = self.elapsed_secs();
         let first = self.step;
         let done = |t: &Self| {
             until.steps.is_some_and(|s| t.step >= s)
                 || until.epochs.is_some_and(|e| t.epoch() >= e)
                 || until
                     .minutes
-                    .is_some_and(|m| start.elapsed().as_secs_f64() >= m * 60.0)
+                    .is_some_and(|m| t.elapsed_secs() - start >= m * 60.0)
                 || until
                     .stop
                     .as_ref()
@@ -118,8 +119,10 @@ where
                     .is_some_and(|n| n > 0 && self.step.is_multiple_of(n))
                 {
                     let step = self.step;
-                    hook.on_step(self)
-                        .map_err(|source| TrainError::Hook { step, source })?;
+                    let started = Instant::now();
+                    let result = hook.on_step(self);
+                    self.paused += started.elapsed();
+                    result.map_err(|source| TrainError::Hook { step, source })?;
                 }
             }
         }
@@ -139,8 +142,10 @@ where
         let path = self.save_checkpoint()?;
         for hook in hooks.iter_mut() {
             let step = self.step;
-            hook.on_checkpoint(self, &path)
-                .map_err(|source| TrainError::Hook { step, source })?;
+            let started = Instant::now();
+            let result = hook.on_checkpoint(self, &path);
+            self.paused += started.elapsed();
+            result.map_err(|source| TrainError::Hook { step, source })?;
         }
         Ok(path)
     }

@@ -2,7 +2,7 @@
 //! hooks every N steps. The step itself is in `step.rs`, run-directory I/O in `run.rs`.
 
 use std::path::{Path, PathBuf};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::tensor::{Device, Tensor};
@@ -55,6 +55,8 @@ where
     pub(crate) batches: u64,
     pub(crate) elapsed_before: f64,
     pub(crate) session_start: Instant,
+    /// Time this session spent in hooks (evaluations, sample grids), not training time.
+    pub(crate) paused: Duration,
     pub(crate) run_dir: Option<PathBuf>,
     pub(crate) last_checkpoint: Instant,
     pub(crate) window: Window,
@@ -141,6 +143,7 @@ where
             batches: 0,
             elapsed_before: 0.0,
             session_start: Instant::now(),
+            paused: Duration::ZERO,
             run_dir: None,
             last_checkpoint: Instant::now(),
             window: Window::default(),
@@ -243,9 +246,11 @@ where
         self.batches / self.sampler.full_batches() as u64
     }
 
-    /// Training wall time so far, seconds, across resumes.
+    /// Training wall time so far, seconds, across resumes: the time spent in hooks
+    /// (evaluations, sample grids, plots) is not counted.
     pub fn elapsed_secs(&self) -> f64 {
-        self.elapsed_before + self.session_start.elapsed().as_secs_f64()
+        let session = self.session_start.elapsed().saturating_sub(self.paused);
+        self.elapsed_before + session.as_secs_f64()
     }
 
     /// Real batches consumed so far (discriminator updates).
