@@ -4,6 +4,9 @@
 use std::path::PathBuf;
 
 use gan_metrics::*;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand::seq::index::sample;
 use serde_json::Value;
 
 fn dir() -> PathBuf {
@@ -90,13 +93,59 @@ fn kid_subsets_of_every_row_equal_kid() {
         kid_subsets(&real, &fake, 20, 50, 7).unwrap(),
         "seeded"
     );
-    // The mean over subsets estimates the same quantity as the estimate over all rows.
-    let full = kid(&real, &fake).unwrap();
+    // The same subsets (drawn as documented: a seeded StdRng, each subset without replacement,
+    // real then generated) through a brute-force float64 double loop.
+    let mut rng = StdRng::seed_from_u64(7);
+    let estimates: Vec<f64> = (0..20)
+        .map(|_| {
+            let x = sample(&mut rng, real.rows(), 50).into_vec();
+            let y = sample(&mut rng, fake.rows(), 50).into_vec();
+            brute_kid(&real, &x, &fake, &y)
+        })
+        .collect();
+    let mean = estimates.iter().sum::<f64>() / 20.0;
+    let std = (estimates.iter().map(|e| (e - mean).powi(2)).sum::<f64>() / 20.0).sqrt();
     assert!(
-        (small.mean - full).abs() < 4.0 * small.std,
-        "{} vs {full}",
+        (small.mean - mean).abs() <= 1e-9 * mean.abs(),
+        "{small:?} vs {mean}"
+    );
+    assert!((small.std - std).abs() <= 1e-9 * std, "{small:?} vs {std}");
+    // The mean over subsets estimates the same quantity as the estimate over all rows: within
+    // four standard errors of the subsets' mean.
+    let full = kid(&real, &fake).unwrap();
+    let se = small.std / 20f64.sqrt();
+    assert!(
+        (small.mean - full).abs() < 4.0 * se,
+        "{} vs {full} (se {se})",
         small.mean
     );
+}
+
+/// The unbiased MMD² with the cubic kernel (x·y/d + 1)³ over the rows `xi` of `a` and `yi` of
+/// `b`, by a plain double loop.
+fn brute_kid(a: &Rows, xi: &[usize], b: &Rows, yi: &[usize]) -> f64 {
+    let d = a.dim() as f64;
+    let k =
+        |u: &[f64], v: &[f64]| (u.iter().zip(v).map(|(p, q)| p * q).sum::<f64>() / d + 1.0).powi(3);
+    let within = |r: &Rows, idx: &[usize]| {
+        let mut sum = 0.0;
+        for (p, &i) in idx.iter().enumerate() {
+            for (q, &j) in idx.iter().enumerate() {
+                if p != q {
+                    sum += k(r.row(i), r.row(j));
+                }
+            }
+        }
+        let n = idx.len() as f64;
+        sum / (n * (n - 1.0))
+    };
+    let mut across = 0.0;
+    for &i in xi {
+        for &j in yi {
+            across += k(a.row(i), b.row(j));
+        }
+    }
+    within(a, xi) + within(b, yi) - 2.0 * across / (xi.len() * yi.len()) as f64
 }
 
 #[test]
