@@ -8,10 +8,13 @@
 //! σ is chosen on validation rows from a grid, then the mean log-likelihood of the test rows
 //! and its standard error are reported.
 //!
-//! Squared distances are computed on the device as `‖x‖² + ‖μ‖² − 2x·μᵀ` (clamped at 0), one
-//! tile of rows at a time so that memory stays within [`ParzenConfig::tile_budget_bytes`].
-//! Every σ of the grid is scored from the same distance tile. The log-mean-exp is taken
-//! relative to each row's nearest sample, so a tiny σ never underflows to `−∞`.
+//! Squared distances are computed on the device as `‖x‖² + ‖μ‖² − 2x·μᵀ`, one tile of rows at
+//! a time so that memory stays within [`ParzenConfig::tile_budget_bytes`]. Every σ of the grid
+//! is scored from the same distance tile. The log-mean-exp is taken relative to each row's
+//! nearest sample, whose distance is recomputed exactly in f64, so a tiny σ never underflows
+//! and f32's cancellation does not reach the answer; what it can still move is bounded, and a
+//! σ whose bound exceeds [`RELATIVE_TOLERANCE`] of the result is refused
+//! ([`ParzenError::Precision`]) rather than answered wrongly.
 //! [`reference_log_likelihood`] is a plain f64 implementation used as the independent check.
 //!
 //! ```
@@ -24,8 +27,11 @@
 //! assert_eq!((report.n_test, report.n_samples), (2, 3));
 //! ```
 
+mod precision;
 mod reference;
 mod tiles;
+
+pub use precision::RELATIVE_TOLERANCE;
 
 pub use reference::reference_log_likelihood;
 
@@ -36,9 +42,22 @@ use thiserror::Error;
 /// Invalid input to the evaluator.
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum ParzenError {
-    /// σ is not a finite positive number.
-    #[error("sigma must be finite and positive, got {0}")]
+    /// σ is not a finite positive number, or so small that 1/(2σ²) overflows.
+    #[error("sigma must be finite and positive (at least 1e-154), got {0}")]
     Sigma(f64),
+    /// σ is so small that single precision cannot give the log-likelihood to
+    /// [`RELATIVE_TOLERANCE`] (see the crate's `precision` notes).
+    #[error(
+        "sigma {sigma:e}: single-precision distances leave the mean log-likelihood ({mean:.6}) uncertain by up to {bound:.3e} nats, more than {RELATIVE_TOLERANCE:e} of it; use a larger sigma"
+    )]
+    Precision {
+        /// The σ refused.
+        sigma: f64,
+        /// The mean log-likelihood computed.
+        mean: f64,
+        /// The bound on its error, nats.
+        bound: f64,
+    },
     /// A matrix has no rows or no columns.
     #[error("the {0} matrix is empty")]
     Empty(&'static str),
@@ -156,7 +175,7 @@ impl ParzenEvaluator {
         sigmas: &[f64],
     ) -> Result<Vec<Vec<f64>>, ParzenError> {
         for &s in sigmas {
-            if !(s.is_finite() && s > 0.0) {
+            if !(s.is_finite() && s > 0.0 && (1.0 / (2.0 * s * s)).is_finite()) {
                 return Err(ParzenError::Sigma(s));
             }
         }
@@ -184,12 +203,17 @@ impl ParzenEvaluator {
         }
         let device = samples.device();
         let x = x.clone().to_device(&device);
-        let mut out = tiles::log_sums(samples, &x, sigmas, self.config.tile_budget_bytes);
-        for (values, &s) in out.iter_mut().zip(sigmas) {
+        let sums = tiles::log_sums(samples, &x, sigmas, self.config.tile_budget_bytes);
+        let mut out = sums.values;
+        for ((values, bounds), &sigma) in out.iter_mut().zip(&sums.bounds).zip(sigmas) {
             // log(1/n) − d·log(σ√(2π)): the mean over samples and the Gaussian's normaliser.
             let log_norm =
-                -(n as f64).ln() - d as f64 * (s * (2.0 * std::f64::consts::PI).sqrt()).ln();
+                -(n as f64).ln() - d as f64 * (sigma * (2.0 * std::f64::consts::PI).sqrt()).ln();
             values.iter_mut().for_each(|v| *v += log_norm);
+            let (mean, bound) = (mean(values), mean(bounds));
+            if bound > RELATIVE_TOLERANCE * mean.abs().max(1.0) {
+                return Err(ParzenError::Precision { sigma, mean, bound });
+            }
         }
         Ok(out)
     }

@@ -181,10 +181,10 @@ fn device_path_matches_the_f64_reference_on_mnist_and_tiling_changes_nothing() {
     });
 }
 
-/// The protocol with 10,000 real training images standing in for generator samples: near the
-/// well-known ≈240 at σ ≈ 0.17; uniform noise images score far below.
+/// The protocol with 10,000 real training images standing in for generator samples: the
+/// float64 reference's 241.19 at σ ≈ 0.167; uniform noise images score far below.
 #[test]
-fn real_images_as_samples_score_near_240_and_noise_scores_strongly_negative() {
+fn real_images_as_samples_score_the_float64_reference_and_noise_scores_strongly_negative() {
     let Some(dir) = gan_data::mnist_dir_from_env() else {
         return;
     };
@@ -200,31 +200,40 @@ fn real_images_as_samples_score_near_240_and_noise_scores_strongly_negative() {
         (report.n_test, report.n_samples, report.grid.len()),
         (10_000, 10_000, 10)
     );
+    // Pinned to the float64 numpy computation of the same protocol
+    // (`tests/reference/make_reference.py`): the chosen σ, every grid score, the mean and its
+    // standard error, each to 1e-4 relative.
+    let reference: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/reference/mnist_protocol.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let want = |v: &serde_json::Value| v.as_f64().unwrap();
+    assert!(close(report.sigma, want(&reference["sigma"]), 1e-12));
     assert!(
-        (report.sigma - 0.1668).abs() < 0.01,
-        "sigma {}",
-        report.sigma
-    );
-    assert!(
-        report.mean > 220.0 && report.mean < 260.0,
+        close(report.mean, want(&reference["mean"]), 1e-4),
         "mean {}",
         report.mean
     );
-    assert!(report.se > 0.5 && report.se < 3.0, "se {}", report.se);
-    let best = report
+    assert!(
+        close(report.se, want(&reference["se"]), 1e-4),
+        "se {}",
+        report.se
+    );
+    for (got, expected) in report
         .grid
         .iter()
-        .map(|g| g.score)
-        .fold(f64::NEG_INFINITY, f64::max);
-    assert_eq!(
-        best,
-        report
-            .grid
-            .iter()
-            .find(|g| g.sigma == report.sigma)
-            .unwrap()
-            .score
-    );
+        .zip(reference["grid"].as_array().unwrap())
+    {
+        assert!(close(got.sigma, want(&expected["sigma"]), 1e-12));
+        assert!(
+            close(got.score, want(&expected["score"]), 1e-4),
+            "{got:?} vs {expected}"
+        );
+    }
 
     device.seed(1);
     let noise = Tensor::<2>::random([10_000, 784], burn::tensor::Distribution::Default, &device);
@@ -301,4 +310,88 @@ fn the_default_grid_is_the_papers() {
     for w in g.windows(2) {
         assert!((w[1] / w[0] - 10f64.powf(1.0 / 9.0)).abs() < 1e-12);
     }
+}
+
+/// Rows in 784-d whose nearest sample is very close (f32's `‖x‖² + ‖μ‖² − 2x·μ` keeps none of
+/// those distances' digits): for every σ down to 1e-20, the answer is the float64 brute-force
+/// one to 1e-4 relative, or the typed refusal; never NaN. Here nothing is refused: the nearest
+/// distance is recomputed exactly and the other samples are far.
+#[test]
+fn small_sigma_in_784_dimensions_is_exact_or_refused() {
+    let d = 784;
+    // Samples: 64 rows of a fixed pseudo-random pattern in [0, 1).
+    let mut state = 12345u64;
+    let mut next = move || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        ((state >> 40) as f32) / (1u64 << 24) as f32
+    };
+    let samples: Vec<f32> = (0..64 * d).map(|_| next()).collect();
+    // Test rows: samples 0..16 moved by steps of 1e-3 to 1e-6 in a few pixels.
+    let mut test = samples[..16 * d].to_vec();
+    for (r, row) in test.chunks_mut(d).enumerate() {
+        let step = 10f32.powi(-3 - (r % 4) as i32);
+        for (j, v) in row.iter_mut().enumerate().take(5 + r) {
+            *v += if j % 2 == 0 { step } else { -step };
+        }
+    }
+    on_each_device(|device| {
+        let (s, t) = (matrix(&samples, d, device), matrix(&test, d, device));
+        for sigma in [1e-20, 1e-15, 1e-8, 1e-4, 1e-3, 1e-2, 0.05, 0.17, 1.0] {
+            let reference = mean_and_se(&reference_log_likelihood(&samples, &test, d, sigma)).0;
+            match ParzenEvaluator::default().log_likelihoods(&s, &t, &[sigma]) {
+                Ok(ll) => {
+                    let got = mean_and_se(&ll[0]).0;
+                    assert!(got.is_finite(), "σ = {sigma}: {got}");
+                    assert!(
+                        close(got, reference, 1e-4),
+                        "σ = {sigma}: {got} vs f64 {reference}"
+                    );
+                }
+                Err(e) => panic!("σ = {sigma}: {e} (f64: {reference})"),
+            }
+        }
+        // Past 1/(2σ²) overflowing f64: refused as an invalid σ.
+        assert!(matches!(
+            ParzenEvaluator::default().log_likelihoods(&s, &t, &[1e-160]),
+            Err(ParzenError::Sigma(_))
+        ));
+    });
+}
+
+/// Two samples at nearly the same distance from every test row, closer together than f32 can
+/// tell apart, at a σ that magnifies the difference: the answer cannot be given to 1e-4, and
+/// the evaluator says so (a typed error) instead of answering.
+#[test]
+fn a_sigma_single_precision_cannot_resolve_is_refused() {
+    let d = 784;
+    let base: Vec<f32> = (0..d).map(|j| ((j * 37) % 101) as f32 / 101.0).collect();
+    // The second sample differs from the first by 2e-4 in one pixel: its squared distance to
+    // the rows differs by ~4e-8, below f32's cancellation error on norms of ~250, but
+    // 4e-8/(2σ²) = 0.02 nats at σ = 1e-3 is far more than 1e-4 of the small mean.
+    let mut other = base.clone();
+    other[0] += 2e-4;
+    let samples = [base.clone(), other].concat();
+    let test: Vec<f32> = base.iter().map(|v| v + 3e-4).collect();
+    on_each_device(|device| {
+        let result = ParzenEvaluator::default().log_likelihoods(
+            &matrix(&samples, d, device),
+            &matrix(&test, d, device),
+            &[1e-3],
+        );
+        let reference = reference_log_likelihood(&samples, &test, d, 1e-3)[0];
+        match result {
+            Err(ParzenError::Precision { sigma, bound, mean }) => {
+                assert_eq!(sigma, 1e-3);
+                assert!(bound > 1e-4 * mean.abs().max(1.0), "{bound} {mean}");
+                // The bound covers the true error.
+                assert!(
+                    (mean - reference).abs() <= bound,
+                    "{mean} vs {reference} ± {bound}"
+                );
+            }
+            other => panic!("not refused: {other:?} (f64: {reference})"),
+        }
+    });
 }
