@@ -112,6 +112,47 @@ fn the_reconstruction_term_adds_lambda_times_the_mean_absolute_error() {
     );
 }
 
+/// Sets every parameter to zero: a generator whose every pre-activation is 0, so that its
+/// sigmoid output is exactly ½ wherever it fills.
+struct Zero;
+
+impl burn::module::ModuleMapper for Zero {
+    fn map_float<const R: usize>(
+        &mut self,
+        param: burn::module::Param<burn::tensor::Tensor<R>>,
+    ) -> burn::module::Param<burn::tensor::Tensor<R>> {
+        param.map(|t| t.zeros_like())
+    }
+}
+
+#[test]
+fn the_reconstruction_term_is_lambda_times_the_mean_absolute_error_computed_by_hand() {
+    use burn::module::Module;
+    let _rng = rng_lock();
+    // Every image all ones, a generator that fills ½: each image's missing half (32 of its 64
+    // pixels, whichever half it draws) is off by ½ and its known half is kept exactly, so
+    // mean |G − x| = ½ · 32/64 = ¼ for any batch, masks and noise.
+    let ones = Dataset::new(vec![1.0; 32 * 64], vec![1, 8, 8], None).unwrap();
+    let g_loss = |weight| {
+        let config = config(weight);
+        let ModelConfig::Inpaint(model) = &config.model else {
+            unreachable!()
+        };
+        let (g, d) = (
+            model.init_generator(&cpu()).unwrap().map(&mut Zero),
+            model.init_discriminator(&cpu()).unwrap(),
+        );
+        let mut t = Trainer::new(config.train.clone(), g, d, ones.clone(), &cpu()).unwrap();
+        t.step().unwrap().g_loss
+    };
+    let (base, with) = (g_loss(0.0), g_loss(8.0));
+    assert!(
+        ((with - base) - 8.0 * 0.25).abs() < 1e-5,
+        "λ = 8 added {} (expected 2)",
+        with - base
+    );
+}
+
 #[test]
 fn bad_inpainting_configurations_are_refused() {
     let _rng = rng_lock();
