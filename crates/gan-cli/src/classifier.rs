@@ -17,8 +17,9 @@ pub struct ClassifierArgs {
     /// Directory to write the classifier to.
     #[arg(long, default_value = "models/mnist-classifier")]
     out: PathBuf,
-    /// Passes over MNIST's 50,000 training images.
-    #[arg(long, default_value_t = ClassifierTraining::default().epochs)]
+    /// Passes over MNIST's 50,000 training images (at most 10,000).
+    #[arg(long, default_value_t = ClassifierTraining::default().epochs,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(..=10_000))]
     epochs: usize,
     /// Images per update.
     #[arg(long, default_value_t = ClassifierTraining::default().batch_size)]

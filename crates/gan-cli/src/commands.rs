@@ -200,8 +200,9 @@ pub struct InterpolateArgs {
     /// Pairs of endpoints (one per row).
     #[arg(long, default_value_t = 10)]
     rows: usize,
-    /// Images per row, endpoints included (at least 2).
-    #[arg(long, default_value_t = 10)]
+    /// Images per row, endpoints included (2 to 1,000).
+    #[arg(long, default_value_t = 10,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(..=1_000))]
     steps: usize,
     /// Seed of the endpoints.
     #[arg(long, default_value_t = 0)]

@@ -26,8 +26,9 @@ pub struct TrainInferenceArgs {
     /// there (inference.bpk, inference.json).
     #[arg(long)]
     run_dir: PathBuf,
-    /// Updates, each on a fresh batch of the generator's samples.
-    #[arg(long, default_value_t = InferenceTraining::default().steps)]
+    /// Updates, each on a fresh batch of the generator's samples (at most 10,000,000).
+    #[arg(long, default_value_t = InferenceTraining::default().steps,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(..=10_000_000))]
     steps: usize,
     /// Samples per update.
     #[arg(long, default_value_t = InferenceTraining::default().batch_size)]
@@ -41,8 +42,9 @@ pub struct TrainInferenceArgs {
     /// Widths of the encoder's ReLU hidden layers, comma-separated.
     #[arg(long, value_delimiter = ',', default_value = "512,512")]
     hidden: Vec<usize>,
-    /// Refinement steps `gan reconstruct` takes by default.
-    #[arg(long, default_value_t = Refinement::default().steps)]
+    /// Refinement steps `gan reconstruct` takes by default (at most 1,000,000).
+    #[arg(long, default_value_t = Refinement::default().steps,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(..=1_000_000))]
     refine_steps: usize,
     /// Adam's step size on the codes during refinement.
     #[arg(long, default_value_t = Refinement::default().learning_rate)]
@@ -117,8 +119,9 @@ pub struct ReconstructArgs {
     /// Images to reconstruct after those (default: all the rest).
     #[arg(long)]
     n: Option<usize>,
-    /// Refinement steps after the encoder's guess (default: the manifest's).
-    #[arg(long)]
+    /// Refinement steps after the encoder's guess (default: the manifest's; at most
+    /// 1,000,000).
+    #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(..=1_000_000))]
     refine_steps: Option<usize>,
     /// Adam's step size on the codes (default: the manifest's).
     #[arg(long)]

@@ -84,8 +84,8 @@ pub struct InpaintArgs {
     /// model did not train on) to compare models without touching the test set.
     #[arg(long, value_enum, default_value = "test")]
     split: Split,
-    /// Seeds of the mean ± sd (0, 1, …).
-    #[arg(long, default_value_t = 5)]
+    /// Seeds of the mean ± sd (0, 1, …; at most 1,000).
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u64).range(..=1_000))]
     seeds: u64,
     /// The classifier that labels the completions (`gan classifier`).
     #[arg(long, default_value = "models/mnist-classifier")]

@@ -29,8 +29,9 @@ pub struct FeatureArgs {
     /// Neighbourhood size k of precision, recall, density and coverage.
     #[arg(long, default_value_t = 5)]
     pub k: usize,
-    /// Also report KID as mean ± sd over this many random subsets (torch-fidelity: 100).
-    #[arg(long)]
+    /// Also report KID as mean ± sd over this many random subsets (torch-fidelity: 100; at
+    /// most 100,000).
+    #[arg(long, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(..=100_000))]
     pub kid_subsets: Option<usize>,
     /// Rows per KID subset (torch-fidelity: 1,000; fewer when a set is smaller).
     #[arg(long, default_value_t = 1000)]

@@ -31,8 +31,9 @@ pub struct SemiArgs {
     /// before with the same labels and settings is evaluated instead of trained again.
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Training steps of --method kplus1 (100 rows of each kind per step).
-    #[arg(long, default_value_t = 9000)]
+    /// Training steps of --method kplus1 (100 rows of each kind per step; at most
+    /// 10,000,000).
+    #[arg(long, default_value_t = 9000, value_parser = clap::value_parser!(u64).range(..=10_000_000))]
     pub steps: u64,
     /// Adam's step size for --method kplus1 (both players).
     #[arg(long, default_value_t = 0.003)]
