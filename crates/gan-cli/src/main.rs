@@ -47,7 +47,7 @@ struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Train a GAN (the paper's MNIST preset or a JSON config), with checkpoints and resume.
-    Train(train::TrainArgs),
+    Train(Box<train::TrainArgs>),
     /// Evaluate a run's generator: the paper's Parzen-window protocol (Table 1), FID, KID,
     /// precision/recall, class measures, memorisation.
     Eval(eval::EvalArgs),
@@ -128,7 +128,7 @@ struct DataArgs {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Train(a) => train::train(a),
+        Command::Train(a) => train::train(*a),
         Command::Eval(a) => eval::eval(a),
         Command::Parzen(a) => commands::parzen(a),
         Command::Sample(a) => commands::sample(a),
