@@ -84,7 +84,7 @@ impl Cadence {
     }
 
     /// The [`Hook::every`] of a hook with this cadence: its steps, or every step for a time
-    /// cadence (whose hook then asks [`Cadence::due`]).
+    /// cadence (whose hook then asks [`CadenceClock::due`]).
     pub fn every(&self) -> Option<u64> {
         match *self {
             Cadence::Steps(n) => Some(n),
