@@ -95,6 +95,11 @@ struct DeviceArgs {
     /// Backend: cpu (the fastest CPU backend compiled in), flex, ndarray or wgpu.
     #[arg(long, default_value = "cpu", env = "GAN_BACKEND")]
     backend: String,
+    /// The memory a built-in model may take, in GiB (training: both players with their
+    /// gradients, optimiser states and a batch's activations; sampling: the generator and
+    /// 1,000 rows), counted from the config before anything is allocated [default: 16].
+    #[arg(long, value_name = "GIB", env = "GAN_MEMORY_LIMIT")]
+    memory_limit: Option<f64>,
 }
 
 /// Which of a run's generator weights a command loads.
@@ -173,6 +178,14 @@ impl DeviceArgs {
         // (a CPU run's state would go to the GPU and back, and fails there when too large).
         // SAFETY: commands call this first, before Burn or anything else starts a thread.
         unsafe { std::env::set_var("BURN_DEVICE", backend.name()) };
+        if let Some(gib) = self.memory_limit {
+            if !(gib.is_finite() && gib > 0.0 && gib <= 1e9) {
+                return Err(CliError::Usage(format!(
+                    "--memory-limit must be a positive number of GiB (at most 1e9), got {gib}"
+                )));
+            }
+            gan_train::set_memory_limit((gib * f64::from(1u32 << 30)) as u64);
+        }
         Ok(backend.device())
     }
 }

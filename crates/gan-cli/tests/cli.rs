@@ -306,6 +306,38 @@ fn user_mistakes_are_one_line_errors() {
             .arg(dir.path()),
         "--steps",
     );
+    // A config whose model no memory holds, and one over the memory limit: refused from the
+    // config alone (a panic or an allocation abort before), and resumed or sampled alike.
+    let x = dir.path().join("x.npy");
+    gan_data::write_npy(&x, &[0.5f32; 4 * 12], &[4, 12]).unwrap();
+    let write_config = |name: &str, width: u64| {
+        let mut config = serde_json::to_value(gan_train::RunConfig::paper_mnist_for(12)).unwrap();
+        config["model"]["generator"]["hidden"][0]["width"] = width.into();
+        let path = dir.path().join(name);
+        std::fs::write(&path, config.to_string()).unwrap();
+        path
+    };
+    let run = dir.path().join("run");
+    for (width, needle) in [(u64::MAX, "2^64"), (1 << 28, "memory limit")] {
+        fails_with(
+            gan()
+                .args(["train", "--steps", "1", "--data"])
+                .arg(&x)
+                .arg("--config")
+                .arg(write_config("big.json", width))
+                .arg("--run-dir")
+                .arg(&run),
+            needle,
+        );
+    }
+    fails_with(
+        gan()
+            .args(["train", "--memory-limit", "0", "--data"])
+            .arg(&x)
+            .arg("--run-dir")
+            .arg(&run),
+        "--memory-limit",
+    );
     // Clap's own errors: exit code 2 with usage text.
     let out = gan().args(["train", "--bogus"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));

@@ -82,6 +82,7 @@ pub struct DcganDiscriminator {
 impl DcganConfig {
     /// Checks the image side and the widths.
     pub fn validate(&self) -> Result<(), NnError> {
+        self.size()?.check_sane("the dcgan pair")?;
         let [c, h, w] = self.image;
         nonzero(c, "dcgan image channels")?;
         nonzero(self.noise_dim, "dcgan noise_dim")?;

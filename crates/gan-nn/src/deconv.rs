@@ -76,6 +76,7 @@ impl DeconvGeneratorConfig {
 
     /// Checks the widths, that the last dense layer fills `start`, and the initializer.
     pub fn validate(&self) -> Result<(), NnError> {
+        self.size()?.check_sane("the generator")?;
         nonzero(self.d_noise, "generator d_noise")?;
         for (name, v) in [
             ("generator channels_out", self.channels_out),

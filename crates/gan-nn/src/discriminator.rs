@@ -79,6 +79,7 @@ impl DiscriminatorConfig {
 
     /// Checks widths, pieces, dropout settings and their count.
     pub fn validate(&self) -> Result<(), NnError> {
+        self.size()?.check_sane("the discriminator")?;
         nonzero(self.d_input, "discriminator d_input")?;
         if self.input_dropout.len() != self.hidden.len() + 1 {
             return Err(NnError::LengthMismatch {

@@ -83,6 +83,7 @@ impl GeneratorConfig {
 
     /// Checks every width is at least 1 and the initializer is finite.
     pub fn validate(&self) -> Result<(), NnError> {
+        self.size()?.check_sane("the generator")?;
         nonzero(self.d_noise, "generator d_noise")?;
         nonzero(self.d_output, "generator d_output")?;
         for (i, layer) in self.hidden.iter().enumerate() {

@@ -156,6 +156,7 @@ pub struct InpaintDiscriminator {
 impl InpaintConfig {
     /// Checks the image side and the widths.
     pub fn validate(&self) -> Result<(), NnError> {
+        self.size()?.check_sane("the inpainting pair")?;
         nonzero(self.image[0], "inpaint image channels")?;
         nonzero(self.noise_dim, "inpaint noise_dim")?;
         nonzero(self.bottleneck, "inpaint bottleneck")?;

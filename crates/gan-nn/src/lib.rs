@@ -41,6 +41,7 @@ mod mlp;
 mod noise;
 mod paper_conv;
 mod players;
+mod size;
 mod weight_norm;
 
 pub use bn_generator::{BatchNormGenerator, BatchNormGeneratorConfig};
@@ -68,6 +69,7 @@ pub use paper_conv::{
     ConvMaxoutDiscriminator, ConvMaxoutDiscriminatorConfig, MaxoutConvLayerConfig, PaperConvConfig,
 };
 pub use players::{GanDiscriminator, GanGenerator, SharedLogits, cat_conditions};
+pub use size::SizeEstimate;
 pub use weight_norm::{WeightNormLinear, WeightNormLinearConfig};
 
 /// Burn's parameter initializers, re-exported for configs.

@@ -65,7 +65,8 @@ impl MaxoutConvConfig {
     /// The side of the output for an input of side `side`, or `None` when the input is too
     /// small for the kernel or the pooling window.
     pub fn output_side(&self, side: usize) -> Option<usize> {
-        let detector = (side + 2 * self.pad + 1).checked_sub(self.kernel)?;
+        let padded = side.checked_add(self.pad.checked_mul(2)?)?.checked_add(1)?;
+        let detector = padded.checked_sub(self.kernel)?;
         let beyond = detector.checked_sub(self.pool_shape)?;
         Some(beyond.div_ceil(self.pool_stride) + 1)
     }

@@ -130,6 +130,7 @@ impl ConvMaxoutDiscriminatorConfig {
 
     /// Checks the layers fit the image and one dropout setting is given per layer.
     pub fn validate(&self) -> Result<(), NnError> {
+        self.size()?.check_sane("the discriminator")?;
         self.layers()?;
         for l in &self.dense {
             nonzero(l.num_units, "discriminator dense units")?;

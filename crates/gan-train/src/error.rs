@@ -8,6 +8,22 @@ pub enum TrainError {
     /// The configuration is invalid.
     #[error("invalid training config: {0}")]
     Config(String),
+    /// The model and its batch would take more memory than the limit allows.
+    #[error(
+        "{doing}, this model would take about {gib:.1} GiB ({parameters} parameters, {activations} activations a row), over the memory limit of {limit_gib:.1} GiB: use smaller widths or batches (for images too large for the paper's MLP, --preset dcgan), or raise the limit (--memory-limit GIB)"
+    )]
+    MemoryLimit {
+        /// What the memory is for ("training at batch 100").
+        doing: String,
+        /// The estimate, GiB.
+        gib: f64,
+        /// The model's parameters.
+        parameters: u64,
+        /// Its activations per row.
+        activations: u64,
+        /// The limit, GiB.
+        limit_gib: f64,
+    },
     /// A state or config could not be serialised.
     #[error("cannot serialise {0}")]
     Serialize(String),

@@ -41,6 +41,7 @@ mod hooks;
 mod inference;
 mod inpainting;
 mod loss_choice;
+mod memory;
 mod metrics;
 mod optim;
 pub mod penalty;
@@ -98,6 +99,7 @@ pub use inference::{
 };
 pub use inpainting::{InpaintingConfig, condition_rows};
 pub use loss_choice::LossChoice;
+pub use memory::{DEFAULT_MEMORY_LIMIT, MemoryUse, check_memory, memory_limit, set_memory_limit};
 pub use metrics::{MetricsRecord, read as read_metrics};
 pub use optim::{LearningRule, PylearnMomentum, Velocity};
 pub use probe::{

@@ -35,6 +35,10 @@ impl Family<4> for DcganFamily {
     fn generator(model: &DcganConfig, device: &Device) -> Result<DcganGenerator> {
         Ok(model.init_generator(device)?)
     }
+
+    fn size(model: &DcganConfig) -> Result<Option<gan_nn::SizeEstimate>> {
+        Ok(Some(model.size()?))
+    }
 }
 
 /// The trainer of the DCGAN-style pair.

@@ -41,6 +41,10 @@ impl Family<4> for InpaintFamily {
     fn generator(model: &InpaintConfig, device: &Device) -> Result<InpaintGenerator> {
         Ok(model.init_generator(device)?)
     }
+
+    fn size(model: &InpaintConfig) -> Result<Option<gan_nn::SizeEstimate>> {
+        Ok(Some(model.size()?))
+    }
 }
 
 /// The trainer of the inpainting pair.

@@ -79,6 +79,10 @@ impl Family<2> for MlpFamily {
     fn generator(model: &MlpGanConfig, device: &Device) -> Result<Generator> {
         Ok(model.generator.init(device)?)
     }
+
+    fn size(model: &MlpGanConfig) -> Result<Option<gan_nn::SizeEstimate>> {
+        Ok(Some(model.size()?))
+    }
 }
 
 impl MlpTrainer {

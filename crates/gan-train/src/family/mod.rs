@@ -15,13 +15,14 @@ use std::path::Path;
 
 use burn::tensor::Device;
 use gan_data::Dataset;
-use gan_nn::{ActivationConfig, GanDiscriminator, GanGenerator};
+use gan_nn::{ActivationConfig, GanDiscriminator, GanGenerator, SizeEstimate};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use crate::config::TrainConfig;
 use crate::error::{Result, TrainError};
 use crate::export::GeneratorWeights;
+use crate::memory::{MemoryUse, check_memory};
 use crate::run::{ResumeInfo, load_generator_weights, read_run_config};
 use crate::run_config::{ModelConfig, RunConfig};
 use crate::trainer::Trainer;
@@ -52,6 +53,13 @@ pub trait Family<const R: usize> {
 
     /// The generator alone, of the run's structure, to load weights into.
     fn generator(model: &Self::Config, device: &Device) -> Result<Self::Generator>;
+
+    /// Both players' size, counted from the config before anything is built, for the memory
+    /// limit ([`crate::check_memory`]); `None` (the default) when the family cannot say, and
+    /// no limit is checked.
+    fn size(_model: &Self::Config) -> Result<Option<SizeEstimate>> {
+        Ok(None)
+    }
 }
 
 /// Work done with whichever family a config names: [`ModelConfig::with_family`] calls
@@ -87,6 +95,14 @@ pub fn family_trainer<const R: usize, F: Family<R>>(
     data: Dataset,
     device: &Device,
 ) -> Result<FamilyTrainer<F, R>> {
+    if let Some(size) = F::size(model)? {
+        check_memory(
+            &size,
+            MemoryUse::Training {
+                batch: train.batch_size,
+            },
+        )?;
+    }
     let device = seeded_autodiff(device, train.seed);
     let (g, d) = F::players(model, train, &data, &device)?;
     Trainer::new(train.clone(), g, d, data, &device)
@@ -115,6 +131,9 @@ pub fn resume_family_run<const R: usize, F: Family<R>>(
     Ok((trainer, info))
 }
 
+/// Rows the sampling commands generate at a time (the batch the memory limit is checked for).
+pub const SAMPLING_BATCH: usize = 1000;
+
 /// The generator of a run (or an export) of family `F`, its `weights`.
 pub fn load_family_generator<const R: usize, F: Family<R>>(
     run_dir: &Path,
@@ -122,6 +141,14 @@ pub fn load_family_generator<const R: usize, F: Family<R>>(
     weights: GeneratorWeights,
 ) -> Result<F::Generator> {
     let config = read_run_config::<F::Config>(run_dir)?;
+    if let Some(size) = F::size(&config.model)? {
+        check_memory(
+            &size,
+            MemoryUse::Sampling {
+                batch: SAMPLING_BATCH,
+            },
+        )?;
+    }
     load_generator_weights(run_dir, F::generator(&config.model, device)?, weights)
 }
 

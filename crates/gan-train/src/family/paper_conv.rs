@@ -37,6 +37,10 @@ impl Family<4> for PaperConvFamily {
     fn generator(model: &PaperConvConfig, device: &Device) -> Result<DeconvGenerator> {
         Ok(model.generator.init(device)?)
     }
+
+    fn size(model: &PaperConvConfig) -> Result<Option<gan_nn::SizeEstimate>> {
+        Ok(Some(model.size()?))
+    }
 }
 
 /// The trainer of the paper's convolutional CIFAR-10 pair.
