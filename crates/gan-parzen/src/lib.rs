@@ -48,7 +48,7 @@ pub enum ParzenError {
     /// σ is so small that single precision cannot give the log-likelihood to
     /// [`RELATIVE_TOLERANCE`] (see the crate's `precision` notes).
     #[error(
-        "sigma {sigma:e}: single-precision distances leave the mean log-likelihood ({mean:.6}) uncertain by up to {bound:.3e} nats, more than {RELATIVE_TOLERANCE:e} of it; use a larger sigma"
+        "sigma {sigma:e}: single-precision distances leave the mean log-likelihood ({mean:.6}) uncertain by up to {bound:.3e} nats, more than {RELATIVE_TOLERANCE:e} of the rows' magnitude; use a larger sigma"
     )]
     Precision {
         /// The σ refused.
@@ -210,8 +210,11 @@ impl ParzenEvaluator {
             let log_norm =
                 -(n as f64).ln() - d as f64 * (sigma * (2.0 * std::f64::consts::PI).sqrt()).ln();
             values.iter_mut().for_each(|v| *v += log_norm);
+            // Relative to the rows' magnitude: a mean near 0 (rows of both signs) has no
+            // relative precision of its own.
+            let scale = values.iter().map(|v| v.abs()).sum::<f64>() / values.len() as f64;
             let (mean, bound) = (mean(values), mean(bounds));
-            if bound > RELATIVE_TOLERANCE * mean.abs().max(1.0) {
+            if bound > RELATIVE_TOLERANCE * scale.max(1.0) {
                 return Err(ParzenError::Precision { sigma, mean, bound });
             }
         }

@@ -16,13 +16,14 @@
 //!   than e⁻⁴⁰, so `log T` is right to `ln(count)`.
 //!
 //! [`crate::ParzenEvaluator`] refuses (a typed error) a σ whose mean bound exceeds 10⁻⁴ of the
-//! mean log-likelihood; below that, the estimate is exact to 10⁻⁴ relative.
+//! rows' mean magnitude (of one nat when smaller): the mean of rows of both signs can be near
+//! 0 and has no relative precision of its own. Below that, the estimate is exact to 10⁻⁴.
 
 /// f32's unit roundoff.
 const F32_EPSILON: f64 = f32::EPSILON as f64;
 
-/// The largest error the evaluator accepts: this fraction of the mean log-likelihood (or of
-/// one nat, when the mean is smaller).
+/// The largest error the evaluator accepts: this fraction of the rows' mean absolute
+/// log-likelihood (or of one nat, when that is smaller).
 pub const RELATIVE_TOLERANCE: f64 = 1e-4;
 
 /// `‖x − μ‖²` in f64 from the rows themselves (no cancellation).
