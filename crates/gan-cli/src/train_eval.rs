@@ -168,7 +168,9 @@ where
         &mut self,
         trainer: &Trainer<G, Dm, D>,
     ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-        if !self.clock.due(trainer.step_count(), trainer.elapsed_secs()) {
+        // The training time at the start: the evaluation's own time is not training time.
+        let training_s = trainer.elapsed_secs();
+        if !self.clock.due(trainer.step_count(), training_s) {
             return Ok(());
         }
         let start = Instant::now();
@@ -188,7 +190,7 @@ where
         let (fid, prdc) = (fid(&self.reference, &s)?, prdc(&self.reference, &s, K)?);
         let record = QualityRecord {
             step: trainer.step_count(),
-            wall_time_s: trainer.elapsed_secs(),
+            wall_time_s: training_s,
             eval_time_s: start.elapsed().as_secs_f64(),
             samples: s.rows(),
             reference: self.reference.rows(),

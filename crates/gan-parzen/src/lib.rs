@@ -36,6 +36,7 @@ pub use precision::RELATIVE_TOLERANCE;
 pub use reference::reference_log_likelihood;
 
 use burn::tensor::Tensor;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -91,6 +92,15 @@ pub struct ParzenConfig {
     /// Upper bound, in bytes, of one f32 distance tile `[test rows, sample rows]`. Peak
     /// memory is a small multiple of it (the tile and its exponentials).
     pub tile_budget_bytes: usize,
+    /// For a σ whose f32 estimate cannot be given to [`RELATIVE_TOLERANCE`], the most
+    /// multiply-adds (samples × rows × width) the evaluator spends recomputing it exactly in
+    /// f64 on the host (on every core) before refusing it instead. 0: always refuse.
+    #[serde(default = "default_exact_budget")]
+    pub exact_fallback_budget: u64,
+}
+
+fn default_exact_budget() -> u64 {
+    2_000_000_000
 }
 
 impl Default for ParzenConfig {
@@ -107,6 +117,7 @@ impl Default for ParzenConfig {
             n_valid: 1000,
             n_samples: 10_000,
             tile_budget_bytes: 16 << 20,
+            exact_fallback_budget: default_exact_budget(),
         }
     }
 }
@@ -205,6 +216,8 @@ impl ParzenEvaluator {
         let x = x.clone().to_device(&device);
         let sums = tiles::log_sums(samples, &x, sigmas, self.config.tile_budget_bytes);
         let mut out = sums.values;
+        let work = (n as u64).saturating_mul(m as u64).saturating_mul(d as u64);
+        let mut host = None;
         for ((values, bounds), &sigma) in out.iter_mut().zip(&sums.bounds).zip(sigmas) {
             // log(1/n) − d·log(σ√(2π)): the mean over samples and the Gaussian's normaliser.
             let log_norm =
@@ -214,9 +227,18 @@ impl ParzenEvaluator {
             // relative precision of its own.
             let scale = values.iter().map(|v| v.abs()).sum::<f64>() / values.len() as f64;
             let (mean, bound) = (mean(values), mean(bounds));
-            if bound > RELATIVE_TOLERANCE * scale.max(1.0) {
+            if bound <= RELATIVE_TOLERANCE * scale.max(1.0) {
+                continue;
+            }
+            if work > self.config.exact_fallback_budget {
                 return Err(ParzenError::Precision { sigma, mean, bound });
             }
+            // Small enough to compute exactly: the f64 direct differences, rows on every core.
+            let (s, t) = host.get_or_insert_with(|| (host_values(samples), host_values(&x)));
+            *values = t
+                .par_chunks(d * 64)
+                .flat_map_iter(|rows| reference_log_likelihood(s, rows, d, sigma))
+                .collect();
         }
         Ok(out)
     }
@@ -308,6 +330,14 @@ pub fn mean_and_se(values: &[f64]) -> (f64, f64) {
 
 fn mean(values: &[f64]) -> f64 {
     values.iter().sum::<f64>() / values.len() as f64
+}
+
+fn host_values(t: &Tensor<2>) -> Vec<f32> {
+    t.clone()
+        .into_data()
+        .convert::<f32>()
+        .try_into_vec::<f32>()
+        .expect("f32 data")
 }
 
 fn check_finite(t: &Tensor<2>, which: &'static str) -> Result<(), ParzenError> {

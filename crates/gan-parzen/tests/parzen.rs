@@ -361,8 +361,9 @@ fn small_sigma_in_784_dimensions_is_exact_or_refused() {
 }
 
 /// Two samples at nearly the same distance from every test row, closer together than f32 can
-/// tell apart, at a σ that magnifies the difference: the answer cannot be given to 1e-4, and
-/// the evaluator says so (a typed error) instead of answering.
+/// tell apart, at a σ that magnifies the difference: the f32 answer cannot be given to 1e-4.
+/// The evaluator recomputes it exactly in f64 when that is cheap enough, and otherwise says
+/// so (a typed error) instead of answering.
 #[test]
 fn a_sigma_single_precision_cannot_resolve_is_refused() {
     let d = 784;
@@ -375,12 +376,23 @@ fn a_sigma_single_precision_cannot_resolve_is_refused() {
     let samples = [base.clone(), other].concat();
     let test: Vec<f32> = base.iter().map(|v| v + 3e-4).collect();
     on_each_device(|device| {
-        let result = ParzenEvaluator::default().log_likelihoods(
-            &matrix(&samples, d, device),
-            &matrix(&test, d, device),
-            &[1e-3],
-        );
+        let (s, t) = (matrix(&samples, d, device), matrix(&test, d, device));
+        // Small enough to recompute in f64 by default: answered exactly.
+        let exact = ParzenEvaluator::default()
+            .log_likelihoods(&s, &t, &[1e-3])
+            .unwrap();
         let reference = reference_log_likelihood(&samples, &test, d, 1e-3)[0];
+        assert!(
+            close(exact[0][0], reference, 1e-12),
+            "{} vs {reference}",
+            exact[0][0]
+        );
+        // With no budget for that, refused.
+        let result = ParzenEvaluator::new(ParzenConfig {
+            exact_fallback_budget: 0,
+            ..ParzenConfig::default()
+        })
+        .log_likelihoods(&s, &t, &[1e-3]);
         match result {
             Err(ParzenError::Precision { sigma, bound, mean }) => {
                 assert_eq!(sigma, 1e-3);

@@ -131,7 +131,9 @@ where
         &mut self,
         trainer: &Trainer<G, Dm, D>,
     ) -> std::result::Result<(), Box<dyn std::error::Error + Send + Sync>> {
-        if !self.clock.due(trainer.step_count(), trainer.elapsed_secs()) {
+        // The training time at the start: the evaluation's own time is not training time.
+        let training_s = trainer.elapsed_secs();
+        if !self.clock.due(trainer.step_count(), training_s) {
             return Ok(());
         }
         let start = Instant::now();
@@ -141,7 +143,7 @@ where
         let record = ParzenRecord {
             step: trainer.step_count(),
             epoch: trainer.epoch(),
-            wall_time_s: trainer.elapsed_secs(),
+            wall_time_s: training_s,
             eval_time_s: Some(start.elapsed().as_secs_f64()),
             report,
         };
