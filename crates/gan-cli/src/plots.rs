@@ -135,6 +135,10 @@ impl RunCurves {
             title,
             x: range.clone(),
             x_label: x.label(),
+            x_decimals: match x {
+                XAxis::Steps => 0,
+                XAxis::Minutes => 1,
+            },
         };
         panel(
             &areas[0],
@@ -246,6 +250,8 @@ struct Frame<'a> {
     title: &'a str,
     x: Range<f64>,
     x_label: &'a str,
+    /// Decimals of the axis's tick labels (steps: none).
+    x_decimals: usize,
 }
 
 type Area<'a> = DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>;
@@ -288,6 +294,7 @@ fn panel(
     chart
         .configure_mesh()
         .x_desc(frame.x_label)
+        .x_label_formatter(&|v| format!("{v:.0$}", frame.x_decimals))
         .label_style(("sans-serif", 13))
         .draw()
         .map_err(|e| e.to_string())?;
