@@ -2,7 +2,7 @@
 //! that fit [`crate::ParzenConfig::tile_budget_bytes`], one log-sum-exp per row and σ, the
 //! nearest sample's distance recomputed exactly, and a bound on what single precision left.
 
-use burn::tensor::{Device, Int, Tensor};
+use burn::tensor::{Device, Int, Tensor, TensorData};
 use rayon::prelude::*;
 
 use crate::precision::{RowBound, exact_sq_distance, gap_error, tiny_regime};
@@ -14,11 +14,11 @@ pub(crate) struct LogSums {
     pub bounds: Vec<Vec<f64>>,
 }
 
-/// The samples on the device, in tiles `[−2μᵀ; ‖μ‖²]` of `cols` samples, and on the host.
+/// The samples on the device, whole and in tiles `[−2μᵀ; ‖μ‖²]` of `cols` samples.
 struct Samples {
+    whole: Tensor<2>,
     tiles: Vec<Tensor<2>>,
     cols: usize,
-    host: Vec<f32>,
     max_norm: f64,
     dim: usize,
 }
@@ -38,11 +38,12 @@ pub(crate) fn log_sums(
     let cells = tile_budget_bytes / 4;
     let cols = n.min(cells).max(1);
     let rows = (cells / cols).clamp(1, m);
-    let host = to_f32(samples.clone());
-    let max_norm = host
-        .chunks_exact(dim)
-        .map(|r| r.iter().map(|&v| f64::from(v).powi(2)).sum::<f64>())
-        .fold(0.0, f64::max);
+    let max_norm = samples
+        .clone()
+        .powi_scalar(2)
+        .sum_dim(1)
+        .max()
+        .into_scalar::<f64>();
     // Per sample tile, once: [−2μᵀ; ‖μ‖²], `[d + 1, cols]`, so that a test tile with a
     // column of ones appended gets its distances (less ‖x‖²) from one matrix product.
     let tiles = (0..n)
@@ -54,9 +55,9 @@ pub(crate) fn log_sums(
         })
         .collect();
     let samples = Samples {
+        whole: samples.clone(),
         tiles,
         cols,
-        host,
         max_norm,
         dim,
     };
@@ -116,7 +117,7 @@ fn tile_log_sums(x: Tensor<2>, samples: &Samples, sigmas: &[f64]) -> LogSums {
     let x_host = to_f32(x.clone());
     let rows = x_host.len() / samples.dim;
     let ones = Tensor::ones([rows, 1], &x.device());
-    let x1 = Tensor::cat(vec![x, ones], 1);
+    let x1 = Tensor::cat(vec![x.clone(), ones], 1);
     let inv: Vec<f64> = sigmas.iter().map(|&s| 1.0 / (2.0 * s * s)).collect();
     // Per row: the smallest e so far, its sample, and per σ log Σ exp(−(e − min e)/(2σ²)).
     let mut min_e = vec![f64::INFINITY; rows];
@@ -159,11 +160,12 @@ fn tile_log_sums(x: Tensor<2>, samples: &Samples, sigmas: &[f64]) -> LogSums {
         }
     }
     let d = samples.dim;
+    // Only the nearest samples come to the host (not all of them: memory stays bounded).
+    let picked: Vec<i64> = nearest.iter().map(|&j| j as i64).collect();
+    let picked = Tensor::<1, Int>::from_data(TensorData::new(picked, [rows]), &x.device());
+    let mus = to_f32(samples.whole.clone().select(0, picked));
     let exact: Vec<f64> = (0..rows)
-        .map(|i| {
-            let mu = &samples.host[nearest[i] * d..(nearest[i] + 1) * d];
-            exact_sq_distance(&x_host[i * d..(i + 1) * d], mu)
-        })
+        .map(|i| exact_sq_distance(&x_host[i * d..(i + 1) * d], &mus[i * d..(i + 1) * d]))
         .collect();
     let x_norms: Vec<f64> = x_host
         .chunks_exact(d)
