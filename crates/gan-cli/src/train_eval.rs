@@ -3,8 +3,7 @@
 //! of training time (the evaluations' own time is not training time), logged to
 //! `parzen.jsonl` and `quality.jsonl`.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Instant;
 
 use burn::tensor::{Device, Tensor};
@@ -12,7 +11,7 @@ use clap::Args;
 use gan_data::Dataset;
 use gan_metrics::{Prdc, Rows, fid, prdc};
 use gan_nn::{GanDiscriminator, GanGenerator, ImageClassifier};
-use gan_train::{Cadence, CadenceClock, Hook, Trainer};
+use gan_train::{Cadence, CadenceClock, Hook, Trainer, append_record};
 use indicatif::ProgressBar;
 use serde::{Deserialize, Serialize};
 
@@ -168,11 +167,9 @@ where
         &mut self,
         trainer: &Trainer<G, Dm, D>,
     ) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
-        // The training time at the start: the evaluation's own time is not training time.
-        let training_s = trainer.elapsed_secs();
-        if !self.clock.due(trainer.step_count(), training_s) {
+        let Some(training_s) = self.clock.due_for(trainer) else {
             return Ok(());
-        }
+        };
         let start = Instant::now();
         let samples: Tensor<2> = trainer.sample_rows(self.n_samples, &self.device);
         let dim = samples.dims()[1];
@@ -198,7 +195,7 @@ where
             prdc,
         };
         if let Some(dir) = trainer.run_dir() {
-            append_line(&dir.join(QUALITY_FILE), &serde_json::to_string(&record)?)?;
+            append_record(&dir.join(QUALITY_FILE), &record)?;
         }
         self.bar.println(format!(
             "step {}: FID {:.2}, precision {:.3}, recall {:.3} ({:.0} s)",
@@ -206,12 +203,4 @@ where
         ));
         Ok(())
     }
-}
-
-fn append_line(path: &Path, line: &str) -> std::io::Result<()> {
-    let mut f = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(path)?;
-    writeln!(f, "{line}")
 }

@@ -81,6 +81,11 @@ pub(crate) fn product(what: &str, dims: &[usize]) -> Result<u64, NnError> {
         .ok_or_else(|| too_large(what, dims))
 }
 
+/// [`product`] as a width this machine can index.
+fn count(what: &str, dims: &[usize]) -> Result<usize, NnError> {
+    usize::try_from(product(what, dims)?).map_err(|_| too_large(what, dims))
+}
+
 fn add(a: u64, b: u64, what: &str) -> Result<u64, NnError> {
     a.checked_add(b).ok_or_else(|| too_large(what, &[]))
 }
@@ -93,7 +98,8 @@ fn too_large(what: &str, dims: &[usize]) -> NnError {
 
 use crate::{
     ConvMaxoutDiscriminatorConfig, DcganConfig, DeconvGeneratorConfig, DiscriminatorConfig,
-    GeneratorConfig, InpaintConfig, MlpGanConfig, PaperConvConfig,
+    GeneratorConfig, HiddenLayerConfig, InpaintConfig, MaxoutLayerConfig, MlpGanConfig,
+    PaperConvConfig,
 };
 
 /// A dense layer `inputs → outputs` (weight and bias) and its output.
@@ -101,6 +107,41 @@ fn dense(s: &mut SizeEstimate, what: &str, inputs: usize, outputs: usize) -> Res
     s.weight(what, &[inputs, outputs])?;
     s.weight(what, &[outputs])?;
     s.output(what, &[outputs])
+}
+
+/// Dense layers from `width` inputs (the MLP generator's, the deconvolution generator's);
+/// the last layer's width.
+fn dense_layers(
+    s: &mut SizeEstimate,
+    mut width: usize,
+    layers: &[HiddenLayerConfig],
+) -> Result<usize, NnError> {
+    for (i, layer) in layers.iter().enumerate() {
+        dense(s, &format!("generator layer {i}"), width, layer.width)?;
+        width = layer.width;
+    }
+    Ok(width)
+}
+
+/// Maxout layers from `width` inputs (each a dense layer to units × pieces, then the units);
+/// the last layer's units.
+fn maxout_layers(
+    s: &mut SizeEstimate,
+    mut width: usize,
+    layers: &[MaxoutLayerConfig],
+) -> Result<usize, NnError> {
+    for (i, layer) in layers.iter().enumerate() {
+        let what = format!("maxout layer {i}");
+        dense(
+            s,
+            &what,
+            width,
+            count(&what, &[layer.num_units, layer.num_pieces])?,
+        )?;
+        s.output(&what, &[layer.num_units])?;
+        width = layer.num_units;
+    }
+    Ok(width)
 }
 
 /// A 4 × 4 (transposed) convolution `from → to` channels with its output of `[to, h, w]`.
@@ -120,11 +161,7 @@ impl GeneratorConfig {
     /// Its parameters and activations, counted from the config.
     pub fn size(&self) -> Result<SizeEstimate, NnError> {
         let mut s = SizeEstimate::default();
-        let mut width = self.d_noise;
-        for (i, layer) in self.hidden.iter().enumerate() {
-            dense(&mut s, &format!("generator layer {i}"), width, layer.width)?;
-            width = layer.width;
-        }
+        let width = dense_layers(&mut s, self.d_noise, &self.hidden)?;
         dense(&mut s, "generator output", width, self.d_output)?;
         Ok(s)
     }
@@ -134,15 +171,7 @@ impl DiscriminatorConfig {
     /// Its parameters and activations, counted from the config.
     pub fn size(&self) -> Result<SizeEstimate, NnError> {
         let mut s = SizeEstimate::default();
-        let mut width = self.d_input;
-        for (i, layer) in self.hidden.iter().enumerate() {
-            let what = format!("discriminator maxout layer {i}");
-            let pieces = product(&what, &[layer.num_units, layer.num_pieces])?;
-            let pieces = usize::try_from(pieces).map_err(|_| too_large(&what, &[]))?;
-            dense(&mut s, &what, width, pieces)?;
-            s.output(&what, &[layer.num_units])?;
-            width = layer.num_units;
-        }
+        let width = maxout_layers(&mut s, self.d_input, &self.hidden)?;
         dense(&mut s, "discriminator output", width, 1)?;
         Ok(s)
     }
@@ -163,11 +192,7 @@ fn batch_norm(s: &mut SizeEstimate, what: &str, channels: usize) -> Result<(), N
 /// `[b, h/4, w/4]` and `b·(h/4)·(w/4)` of a DCGAN-style code, checked.
 fn code(image: [usize; 3], b: usize, what: &str) -> Result<([usize; 2], usize), NnError> {
     let quarter = [image[1] / 4, image[2] / 4];
-    let n = product(what, &[b, quarter[0], quarter[1]])?;
-    Ok((
-        quarter,
-        usize::try_from(n).map_err(|_| too_large(what, &[]))?,
-    ))
+    Ok((quarter, count(what, &[b, quarter[0], quarter[1]])?))
 }
 
 impl DcganConfig {
@@ -229,11 +254,7 @@ impl DeconvGeneratorConfig {
     /// Its parameters and activations, counted from the config.
     pub fn size(&self) -> Result<SizeEstimate, NnError> {
         let mut s = SizeEstimate::default();
-        let mut width = self.d_noise;
-        for (i, layer) in self.hidden.iter().enumerate() {
-            dense(&mut s, &format!("generator layer {i}"), width, layer.width)?;
-            width = layer.width;
-        }
+        dense_layers(&mut s, self.d_noise, &self.hidden)?;
         let what = "deconvolution";
         let side = self.start[1]
             .saturating_sub(1)
@@ -257,8 +278,7 @@ impl ConvMaxoutDiscriminatorConfig {
         let [mut channels, mut side, _] = self.image;
         for (i, l) in self.conv.iter().enumerate() {
             let what = format!("conv maxout layer {i}");
-            let outputs = product(&what, &[l.num_channels, l.num_pieces])?;
-            let outputs = usize::try_from(outputs).map_err(|_| too_large(&what, &[]))?;
+            let outputs = count(&what, &[l.num_channels, l.num_pieces])?;
             s.weight(&what, &[channels, outputs, l.kernel, l.kernel])?;
             s.weight(&what, &[outputs])?;
             // The detector layer before pooling is the largest output.
@@ -272,15 +292,8 @@ impl ConvMaxoutDiscriminatorConfig {
                 .map_or(0, |beyond| beyond.div_ceil(l.pool_stride.max(1)) + 1);
             channels = l.num_channels;
         }
-        let flat = product("conv maxout output", &[channels, side, side])?;
-        let mut width = usize::try_from(flat).map_err(|_| too_large("conv output", &[]))?;
-        for (i, layer) in self.dense.iter().enumerate() {
-            let what = format!("dense maxout layer {i}");
-            let pieces = product(&what, &[layer.num_units, layer.num_pieces])?;
-            let pieces = usize::try_from(pieces).map_err(|_| too_large(&what, &[]))?;
-            dense(&mut s, &what, width, pieces)?;
-            width = layer.num_units;
-        }
+        let flat = count("conv maxout output", &[channels, side, side])?;
+        let width = maxout_layers(&mut s, flat, &self.dense)?;
         dense(&mut s, "discriminator output", width, 1)?;
         Ok(s)
     }

@@ -131,11 +131,9 @@ where
         &mut self,
         trainer: &Trainer<G, Dm, D>,
     ) -> std::result::Result<(), Box<dyn std::error::Error + Send + Sync>> {
-        // The training time at the start: the evaluation's own time is not training time.
-        let training_s = trainer.elapsed_secs();
-        if !self.clock.due(trainer.step_count(), training_s) {
+        let Some(training_s) = self.clock.due_for(trainer) else {
             return Ok(());
-        }
+        };
         let start = Instant::now();
         let samples = trainer.sample_rows(self.n_samples, &self.valid.device());
         let report =
@@ -148,14 +146,16 @@ where
             report,
         };
         if let Some(dir) = trainer.run_dir() {
-            append_line(&dir.join(PARZEN_FILE), &serde_json::to_string(&record)?)?;
+            append_record(&dir.join(PARZEN_FILE), &record)?;
         }
         (self.on_report)(&record);
         Ok(())
     }
 }
 
-fn append_line(path: &Path, line: &str) -> Result<()> {
+/// Appends `record` as one JSON line to a run log (`parzen.jsonl`, a caller's own).
+pub fn append_record(path: &Path, record: &impl Serialize) -> Result<()> {
+    let line = serde_json::to_string(record).map_err(|e| TrainError::Serialize(e.to_string()))?;
     let mut f = std::fs::OpenOptions::new()
         .create(true)
         .append(true)

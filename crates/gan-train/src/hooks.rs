@@ -115,6 +115,19 @@ impl CadenceClock {
         self.cadence.every()
     }
 
+    /// For a hook called after `trainer`'s latest step: the training time then (read before
+    /// the hook's own work, which is not training time) when the hook should run, advancing
+    /// the clock; `None` when it should not.
+    pub fn due_for<G, Dm, const D: usize>(&mut self, trainer: &Trainer<G, Dm, D>) -> Option<f64>
+    where
+        G: GanGenerator<D>,
+        Dm: GanDiscriminator<D>,
+    {
+        let training_s = trainer.elapsed_secs();
+        self.due(trainer.step_count(), training_s)
+            .then_some(training_s)
+    }
+
     /// Whether the hook should run now, at `step` after `training_s` seconds of training
     /// (advancing the clock when it should).
     pub fn due(&mut self, step: u64, training_s: f64) -> bool {

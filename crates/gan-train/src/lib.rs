@@ -81,7 +81,7 @@ pub use config::{
 };
 pub use ema::EmaConfig;
 pub use error::{Result, TrainError};
-pub use evaluation::{PARZEN_FILE, ParzenHook, ParzenRecord, cycled_classes};
+pub use evaluation::{PARZEN_FILE, ParzenHook, ParzenRecord, append_record, cycled_classes};
 pub use export::{
     ExportedModel, GeneratorWeights, MODEL_FILE, ModelOrigin, Precision, export_generator_module,
     export_generator_weights, read_exported, save_generator_module,
