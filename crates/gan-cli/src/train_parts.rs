@@ -1,12 +1,13 @@
 //! `gan train`'s flags for the configured parts of a run: the loss, D's regularisers, G's
-//! feature matching, the average of G, one learning rate per player and the noise prior. Each applies to the
+//! feature matching, the average of G, one learning rate per player, the noise prior, the batch
+//! size and Algorithm 1's k. Each applies to the
 //! training config of any model family; on `--resume`, a flag that differs from the saved
 //! config is refused.
 
 use clap::{Args, ValueEnum};
 use gan_nn::Noise;
 use gan_objective::Loss;
-use gan_train::{EmaConfig, LossChoice, TrainConfig};
+use gan_train::{EmaConfig, LossChoice, Schedule, TrainConfig};
 
 use crate::error::CliError;
 
@@ -56,6 +57,10 @@ pub struct TrainParts {
     /// Steps during which the average just copies G.
     #[arg(long, value_name = "STEPS", requires = "ema")]
     ema_start: Option<u64>,
+    /// StyleGAN2's ramp-up: the average's horizon 1/(1 − decay) is at most this fraction of the
+    /// steps averaged so far (e.g. 0.1), so a long average follows G early in the run.
+    #[arg(long, value_name = "FRACTION", requires = "ema")]
+    ema_rampup: Option<f64>,
     /// The generator's learning rate (the initial one of a scheduled rule).
     #[arg(long, value_name = "LR")]
     g_lr: Option<f64>,
@@ -72,6 +77,14 @@ pub struct TrainParts {
     /// mean features of D's last hidden layer on real and generated batches.
     #[arg(long, value_name = "WEIGHT")]
     feature_matching: Option<f64>,
+    /// Rows per minibatch, real and generated [default: the preset's].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=65_536))]
+    batch_size: Option<u64>,
+    /// Algorithm 1's k: discriminator steps per generator step, each on a fresh real batch and
+    /// fresh noise (alternating updates) [default: the preset's schedule; the paper presets
+    /// update both players at once from one batch].
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..=100))]
+    k: Option<u64>,
 }
 
 fn parse_loss(s: &str) -> Result<Loss, String> {
@@ -115,9 +128,19 @@ impl TrainParts {
         }
         if let Some(decay) = self.ema {
             let start_step = self.ema_start.unwrap_or(0);
-            let ema = EmaConfig { decay, start_step };
-            ema.validate()
-                .map_err(|_| CliError::Usage(format!("--ema must lie in [0, 1), got {decay}")))?;
+            let ema = EmaConfig {
+                decay,
+                start_step,
+                rampup: self.ema_rampup,
+            };
+            ema.validate().map_err(|e| {
+                let flag = if EmaConfig::new(decay).validate().is_err() {
+                    "--ema"
+                } else {
+                    "--ema-rampup"
+                };
+                CliError::Usage(format!("{flag}: {e}"))
+            })?;
             changes.push(("--ema", Box::new(move |t| t.ema = Some(ema))));
         }
         if let Some(lr) = self.g_lr {
@@ -136,6 +159,17 @@ impl TrainParts {
         }
         if let Some(noise) = self.noise {
             changes.push(("--noise", Box::new(move |t| t.noise = noise.into())));
+        }
+        // Both are bounded by clap's ranges, so the casts cannot truncate.
+        if let Some(rows) = self.batch_size {
+            changes.push((
+                "--batch-size",
+                Box::new(move |t| t.batch_size = rows as usize),
+            ));
+        }
+        if let Some(k) = self.k {
+            let schedule = Schedule::Alternating { k: k as usize };
+            changes.push(("--k", Box::new(move |t| t.schedule = schedule)));
         }
         Ok(changes)
     }

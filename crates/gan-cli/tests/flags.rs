@@ -333,6 +333,14 @@ fn cases(inputs: &Inputs, out: &Path) -> Vec<Case> {
         "--ema-start",
         COUNTS,
     ));
+    all.push(case(
+        with(&train, &["--steps", "2", "--ema", "0.9"]),
+        "--ema-rampup",
+        REALS,
+    ));
+    for flag in ["--batch-size", "--k"] {
+        all.push(case(with(&train, &["--steps", "2"]), flag, COUNTS));
+    }
     // Training the classifier on MNIST is a minute's work or more.
     for (flag, values, long) in [
         ("--epochs", COUNTS, &["1"][..]),

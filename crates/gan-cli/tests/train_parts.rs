@@ -1,7 +1,7 @@
 //! `gan train`'s configured parts from the command line: a DCGAN run with the hinge loss,
 //! spectral normalisation, R1 and an average of G, killed with SIGKILL and resumed by the same
 //! command line, ends bit-identical to an uninterrupted run (weights, average, power-iteration
-//! vectors, optimiser states); flags that differ on --resume and combinations that cannot train
+//! vectors, optimiser states), with its batch size and k saved; flags that differ on --resume and combinations that cannot train
 //! are refused; sampling uses the average unless told otherwise.
 
 mod common;
@@ -43,8 +43,14 @@ fn parts_run(data: &Path, run_dir: &Path) -> Vec<String> {
         "1",
         "--ema",
         "0.9",
+        "--ema-rampup",
+        "0.5",
         "--d-lr",
         "4e-4",
+        "--batch-size",
+        "16",
+        "--k",
+        "2",
         "--seed",
         "3",
         "--checkpoint-every",
@@ -148,10 +154,20 @@ fn sigkill_mid_run_then_resume_with_the_same_command_line_is_bit_identical() {
     assert_eq!(train["regularisers"]["spectral_norm"], true);
     assert_eq!(train["regularisers"]["r1"], 1.0);
     assert_eq!(train["ema"]["decay"], 0.9);
+    assert_eq!(train["ema"]["rampup"], 0.5);
     assert_eq!(train["d_optimizer"]["learning_rate"], 4e-4);
+    assert_eq!(train["batch_size"], 16);
+    assert_eq!(train["schedule"]["kind"], "alternating");
+    assert_eq!(train["schedule"]["k"], 2);
 
     // --resume refuses a flag that differs from the saved run.
-    for (flag, value) in [("--loss", "least-squares"), ("--ema", "0.5"), ("--r2", "1")] {
+    for (flag, value) in [
+        ("--loss", "least-squares"),
+        ("--ema", "0.5"),
+        ("--r2", "1"),
+        ("--batch-size", "8"),
+        ("--k", "1"),
+    ] {
         fails_with(
             gan()
                 .args(["train", "--backend", "flex", "--steps", "24", "--resume"])
@@ -163,6 +179,18 @@ fn sigkill_mid_run_then_resume_with_the_same_command_line_is_bit_identical() {
             flag,
         );
     }
+
+    // The average's ramp-up is part of --ema's setting.
+    fails_with(
+        gan()
+            .args(["train", "--backend", "flex", "--steps", "24", "--resume"])
+            .arg("--data")
+            .arg(&data)
+            .arg("--run-dir")
+            .arg(&killed)
+            .args(["--ema", "0.9", "--ema-rampup", "0.25"]),
+        "--ema",
+    );
 
     // Samples come from the average unless --raw-weights is given.
     let codes = dir.path().join("z.npy");
@@ -227,6 +255,10 @@ fn combinations_that_cannot_train_are_refused_in_one_line() {
     fails_with(&mut base(&["--r1", "0"]), "--r1");
     fails_with(&mut base(&["--gp=-1"]), "--gp");
     fails_with(&mut base(&["--ema", "1"]), "--ema");
+    fails_with(
+        &mut base(&["--ema", "0.9", "--ema-rampup", "2"]),
+        "--ema-rampup",
+    );
     fails_with(&mut base(&["--g-lr", "NaN"]), "--g-lr");
     let out = base(&["--loss", "hinges"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2), "clap refuses an unknown loss");

@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Result, TrainError};
 
 /// The average's schedule: after step `t` (1-based count of completed steps), the average is
-/// G's weights themselves while `t ≤ start_step`, then `ema ← decay · ema + (1 − decay) · θ`.
+/// G's weights themselves while `t ≤ start_step`, then `ema ← β · ema + (1 − β) · θ` with
+/// `β` = [`EmaConfig::decay_after`]`(t)`: `decay`, or less while the ramp-up holds it back.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct EmaConfig {
     /// Weight of the old average, in `[0, 1)` (0.999 is usual).
@@ -16,6 +17,11 @@ pub struct EmaConfig {
     /// Steps during which the average just copies G (its early weights are worth forgetting).
     #[serde(default)]
     pub start_step: u64,
+    /// StyleGAN2's ramp-up: the average's horizon `1/(1 − β)` is at most this fraction of the
+    /// steps it has averaged, so a long average (0.9999) follows G early in a run instead of
+    /// holding its first weights for thousands of steps. `None`: `decay` from the start.
+    #[serde(default)]
+    pub rampup: Option<f64>,
 }
 
 impl EmaConfig {
@@ -24,15 +30,39 @@ impl EmaConfig {
         Self {
             decay,
             start_step: 0,
+            rampup: None,
         }
     }
 
-    /// Checks the decay.
+    /// The weight `β` of the old average in the update after step `completed` (1-based);
+    /// 0 while the average copies G.
+    pub fn decay_after(&self, completed: u64) -> f64 {
+        let averaged = completed.saturating_sub(self.start_step);
+        if averaged == 0 {
+            return 0.0;
+        }
+        match self.rampup {
+            None => self.decay,
+            Some(fraction) => {
+                let horizon = (fraction * averaged as f64).max(1.0);
+                self.decay.min(1.0 - 1.0 / horizon)
+            }
+        }
+    }
+
+    /// Checks the decay and the ramp-up.
     pub fn validate(&self) -> Result<()> {
         if !(0.0..1.0).contains(&self.decay) {
             return Err(TrainError::Config(format!(
                 "the EMA decay must lie in [0, 1), got {}",
                 self.decay
+            )));
+        }
+        if let Some(fraction) = self.rampup
+            && !(fraction > 0.0 && fraction <= 1.0)
+        {
+            return Err(TrainError::Config(format!(
+                "the EMA ramp-up must lie in (0, 1], got {fraction}"
             )));
         }
         Ok(())
@@ -57,7 +87,8 @@ impl<G: Module> GeneratorEma<G> {
 
     /// Moves the average after step `completed` (the count of steps done, 1 for the first).
     pub(crate) fn update(&mut self, generator: &G, completed: u64) {
-        if completed <= self.config.start_step {
+        let keep = self.config.decay_after(completed);
+        if keep == 0.0 {
             self.average = generator.valid();
             return;
         }
@@ -65,7 +96,7 @@ impl<G: Module> GeneratorEma<G> {
         generator.visit(&mut current);
         let mut blend = Blend {
             current: current.0.into_iter(),
-            keep: self.config.decay,
+            keep,
         };
         self.average = self.average.clone().map(&mut blend);
     }

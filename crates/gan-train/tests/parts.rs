@@ -13,11 +13,30 @@ use gan_train::*;
 #[test]
 fn the_generator_average_is_the_hand_computed_average_of_the_trajectory() {
     let _rng = rng_lock();
-    let (decay, start) = (0.8, 3);
+    // A fixed decay after a copying start; then StyleGAN2's ramp-up, whose horizon
+    // 0.5 · (steps averaged) holds β at 0, 0, 1/3, 1/2, 0.6, 2/3, ... until it reaches 0.8.
+    average_matches_hand_computation(0.8, 3, None, |step| if step <= 3 { 0.0 } else { 0.8 });
+    average_matches_hand_computation(0.8, 1, Some(0.5), |step| {
+        let horizon = 0.5 * (step - 1) as f64;
+        if horizon <= 1.0 {
+            0.0
+        } else {
+            (1.0 - 1.0 / horizon).min(0.8)
+        }
+    });
+}
+
+fn average_matches_hand_computation(
+    decay: f64,
+    start: u64,
+    rampup: Option<f64>,
+    keep: impl Fn(u64) -> f64,
+) {
     let config = with_train(toy_config(Schedule::Alternating { k: 1 }), |t| {
         t.ema = Some(EmaConfig {
             decay,
             start_step: start,
+            rampup,
         });
         t.d_optimizer = OptimizerConfig::adam(1e-2);
         t.g_optimizer = OptimizerConfig::adam(1e-2);
@@ -27,13 +46,14 @@ fn the_generator_average_is_the_hand_computed_average_of_the_trajectory() {
     for step in 1..=12u64 {
         t.step().unwrap();
         let theta: Vec<f64> = params(t.generator()).into_iter().map(f64::from).collect();
-        expected = if step <= start {
+        let beta = keep(step);
+        expected = if beta == 0.0 {
             theta
         } else {
             expected
                 .iter()
                 .zip(&theta)
-                .map(|(e, p)| decay * e + (1.0 - decay) * p)
+                .map(|(e, p)| beta * e + (1.0 - beta) * p)
                 .collect()
         };
     }
@@ -213,6 +233,13 @@ fn configs_name_their_parts_and_older_configs_keep_their_behaviour() {
         assert!(invalid(&|c| c.ema = Some(EmaConfig::new(bad))));
     }
     assert!(invalid(&|c| c.ema = Some(EmaConfig::new(1.0))));
+    for bad in [0.0, -0.5, 1.5, f64::NAN] {
+        let ramped = EmaConfig {
+            rampup: Some(bad),
+            ..EmaConfig::new(0.99)
+        };
+        assert!(invalid(&|c| c.ema = Some(ramped)), "{bad}");
+    }
     assert!(invalid(&|c| {
         c.loss = LossChoice::Custom { custom: " ".into() }
     }));
