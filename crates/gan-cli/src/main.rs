@@ -19,6 +19,7 @@ mod plots;
 mod quality;
 mod semi;
 mod semi_gan;
+mod summary;
 mod tfd_eval;
 mod train;
 mod train_eval;
@@ -77,6 +78,9 @@ enum Command {
     Semi(semi::SemiArgs),
     /// Plot a run's losses, D outputs and Parzen log-likelihood over training (PNG).
     Plot(commands::PlotArgs),
+    /// The time-to-quality table of runs: minutes of training to reach Parzen thresholds, and
+    /// Parzen and FID at a training time (markdown).
+    Summary(summary::SummaryArgs),
     /// FID, KID, precision/recall, density/coverage (and class measures, memorisation) of
     /// samples against reference rows, from files.
     Metrics(metrics::MetricsArgs),
@@ -145,6 +149,7 @@ fn main() -> ExitCode {
         Command::Reconstruct(a) => inference::reconstruct(a),
         Command::Semi(a) => semi::semi(a),
         Command::Plot(a) => commands::plot(a),
+        Command::Summary(a) => summary::summary(a),
         Command::Metrics(a) => metrics::metrics(a),
         Command::Modes(a) => metrics::modes(a),
         Command::Classifier(a) => classifier::classifier(a),

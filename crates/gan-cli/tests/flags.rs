@@ -71,6 +71,14 @@ impl Inputs {
             .status()
             .unwrap();
         assert!(status.success());
+        // Evaluations for `gan summary`.
+        let evals = dir.path().join("evals");
+        std::fs::create_dir_all(&evals).unwrap();
+        let line = |step: u64, mean: f64| {
+            format!("{{\"step\":{step},\"wall_time_s\":{step}.0,\"mean\":{mean},\"se\":1.0}}\n")
+        };
+        let records = line(100, 150.0) + &line(200, 210.0);
+        std::fs::write(evals.join("parzen.jsonl"), records).unwrap();
         Self { dir }
     }
 
@@ -217,7 +225,11 @@ fn cases(inputs: &Inputs, out: &Path) -> Vec<Case> {
     .map(|s| s.to_string());
     let between: Vec<&str> = between.iter().map(String::as_str).collect();
     let semi = ["semi", "--run-dir", &paper, "--data-dir", &mnist];
+    let evals = inputs.path("evals");
+    let summary = ["summary", "--run-dir", &evals];
     let mut all = vec![
+        case(with(&summary, &[]), "--at-minutes", REALS),
+        case(with(&summary, &[]), "--parzen", REALS),
         // The linear probe on one label per class runs the generator's features of MNIST.
         case(with(&semi, &[]), "--labels-per-class", COUNTS).long_work(&["1"]),
         case(with(&semi, &["--labels-per-class", "1"]), "--seed", SEEDS).long_work(SEEDS),

@@ -1,4 +1,5 @@
-//! `gan plot`: a run's curves as a PNG, and other runs' Parzen curves beside its own.
+//! `gan plot`: a run's curves as a PNG, and other runs' Parzen curves beside its own; `gan
+//! summary`: runs' time-to-quality table.
 
 use std::path::Path;
 
@@ -211,4 +212,77 @@ fn plot_by_training_minutes_compares_parzen_and_fid_of_runs() {
     let fid_panel = image::imageops::crop_imm(&img, 0, 900, 900, 300).to_image();
     assert!(pixels_near(&fid_panel, blue) > 200);
     assert_eq!(pixels_near(&img, blue), pixels_near(&fid_panel, blue));
+}
+
+/// Evaluation records at the given training minutes: Parzen (mean, se 2.0) and FID.
+fn write_evaluations(run: &Path, minutes: &[f64], parzen: &[f64], fid: &[f64]) {
+    std::fs::create_dir_all(run).unwrap();
+    let (mut p, mut q) = (String::new(), String::new());
+    for (i, m) in minutes.iter().enumerate() {
+        let (step, s) = ((i as u64 + 1) * 1000, m * 60.0);
+        p.push_str(&format!(
+            "{{\"step\":{step},\"wall_time_s\":{s},\"mean\":{},\"se\":2.0}}\n",
+            parzen[i]
+        ));
+        q.push_str(&format!(
+            "{{\"step\":{step},\"wall_time_s\":{s},\"fid\":{}}}\n",
+            fid[i]
+        ));
+    }
+    std::fs::write(run.join("parzen.jsonl"), p).unwrap();
+    std::fs::write(run.join("quality.jsonl"), q).unwrap();
+}
+
+#[test]
+fn summary_tabulates_minutes_to_thresholds_and_values_at_a_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let (fast, slow) = (dir.path().join("fast"), dir.path().join("slow"));
+    // Crosses 200 at its third evaluation (15 min), 225 at its fifth (25 min), dips after.
+    write_evaluations(
+        &fast,
+        &[5.0, 10.0, 15.0, 20.0, 25.0, 29.5, 35.0],
+        &[150.0, 190.0, 205.0, 220.0, 226.0, 224.0, 240.0],
+        &[50.0, 40.0, 30.0, 20.0, 15.0, 12.5, 9.0],
+    );
+    write_evaluations(
+        &slow,
+        &[10.0, 20.0, 40.0],
+        &[120.0, 160.0, 210.0],
+        &[80.0, 60.0, 30.0],
+    );
+    let out = succeeds(
+        gan()
+            .args(["summary", "--at-minutes", "30", "--run-dir"])
+            .arg(&fast)
+            .arg("--run-dir")
+            .arg(&slow),
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 4, "{text}");
+    assert!(lines[0].contains("min to Parzen 200") && lines[0].contains("min to Parzen 225"));
+    let fast_row = format!(
+        "| {} | 6000 | 224.0 (2.0) | 12.5 | 15.0 | 25.0 |",
+        fast.display()
+    );
+    assert_eq!(lines[2], fast_row);
+    // The slow run's last evaluation by 30 minutes is at 20; it reaches 200 at 40 and never 225.
+    let slow_row = format!(
+        "| {} | 2000 | 160.0 (2.0) | 60.0 | 40.0 | – |",
+        slow.display()
+    );
+    assert_eq!(lines[3], slow_row);
+
+    let empty = dir.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    fails_with(
+        gan().args(["summary", "--run-dir"]).arg(&empty),
+        "no evaluations",
+    );
+    fails_with(
+        gan()
+            .args(["summary", "--at-minutes", "NaN", "--run-dir"])
+            .arg(&fast),
+        "--at-minutes",
+    );
 }
