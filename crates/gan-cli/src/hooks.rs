@@ -126,6 +126,10 @@ where
     G: GanGenerator<D>,
     Dm: GanDiscriminator<D>,
 {
+    // Rows that are not images (2-D points, feature vectors) have no grid.
+    if !crate::images::drawable(trainer.data().item_shape()) {
+        return Ok(());
+    }
     let device = trainer.device().clone().inner();
     device.seed(0);
     let cols = trainer.classes().unwrap_or(10).clamp(1, 20);

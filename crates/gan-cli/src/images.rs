@@ -26,6 +26,16 @@ pub fn write_grid(path: &Path, images: &[Vec<f32>], cols: usize, d: usize) -> Re
     draw(path, images, cols, shape)
 }
 
+/// Whether items of shape `item` can be drawn as images (a flat item must be a square or
+/// 3072 values).
+pub fn drawable(item: &[usize]) -> bool {
+    match *item {
+        [_, _] => true,
+        [c, _, _] if c == 1 || c == 3 => true,
+        _ => image_shape(item.iter().product()).is_some(),
+    }
+}
+
 /// As [`write_grid`] for items of shape `item` (`[H, W]`, `[1 or 3, H, W]`, or flat).
 pub fn write_image_grid(
     path: &Path,

@@ -83,7 +83,7 @@ pub struct TrainParts {
     /// Algorithm 1's k: discriminator steps per generator step, each on a fresh real batch and
     /// fresh noise (alternating updates) [default: the preset's schedule; the paper presets
     /// update both players at once from one batch].
-    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..=100))]
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..=gan_train::MAX_K as u64))]
     k: Option<u64>,
 }
 

@@ -95,35 +95,61 @@ pub(crate) fn linear_zero_bias(
     }
 }
 
-/// Rejects initializers whose bounds are not finite or are reversed.
+/// The largest magnitude an initializer's parameters may take (a weight scale beyond it is a
+/// mistake, and f32 cannot hold much more).
+pub const INITIALIZER_BOUND: f64 = 1e6;
+
+/// Rejects initializers whose parameters are not finite, too large, or describe an empty
+/// range or a negative scale.
 pub(crate) fn validate_initializer(init: &Initializer) -> Result<(), NnError> {
+    // Burn samples in f32 and unwraps its distribution's construction: a bound past f32's
+    // range, an empty range or a negative scale would panic inside it.
     let check = |what: &str, value: f64| {
-        if value.is_finite() {
+        if value.is_finite() && value.abs() <= INITIALIZER_BOUND {
             Ok(())
         } else {
-            Err(NnError::NotFinite {
-                what: what.into(),
-                value,
-            })
+            Err(NnError::Invalid(format!(
+                "{what} must be a finite number of magnitude at most {INITIALIZER_BOUND:e}, got {value}"
+            )))
         }
     };
-    match init {
+    let positive = |what: &str, value: f64| {
+        check(what, value)?;
+        if value > 0.0 {
+            Ok(())
+        } else {
+            Err(NnError::Invalid(format!(
+                "{what} must be positive, got {value}"
+            )))
+        }
+    };
+    match *init {
         Initializer::Uniform { min, max } => {
-            check("uniform initializer min", *min)?;
-            check("uniform initializer max", *max)?;
-            if min > max {
-                return Err(NnError::NotFinite {
-                    what: format!("uniform initializer range [{min}, {max}] (min > max):"),
-                    value: *min,
-                });
+            check("uniform initializer min", min)?;
+            check("uniform initializer max", max)?;
+            if min >= max {
+                return Err(NnError::Invalid(format!(
+                    "uniform initializer range [{min}, {max}] is empty (min must be below max)"
+                )));
             }
             Ok(())
         }
         Initializer::Normal { mean, std } => {
-            check("normal initializer mean", *mean)?;
-            check("normal initializer std", *std)
+            check("normal initializer mean", mean)?;
+            check("normal initializer std", std)?;
+            if std < 0.0 {
+                return Err(NnError::Invalid(format!(
+                    "normal initializer std must not be negative, got {std}"
+                )));
+            }
+            Ok(())
         }
-        Initializer::Constant { value } => check("constant initializer value", *value),
-        _ => Ok(()),
+        Initializer::Constant { value } => check("constant initializer value", value),
+        Initializer::KaimingUniform { gain, .. }
+        | Initializer::KaimingNormal { gain, .. }
+        | Initializer::XavierUniform { gain }
+        | Initializer::XavierNormal { gain } => positive("initializer gain", gain),
+        Initializer::Orthogonal { gain } => check("orthogonal initializer gain", gain),
+        Initializer::Ones | Initializer::Zeros => Ok(()),
     }
 }

@@ -105,14 +105,33 @@ fn invalid_configs_are_typed_errors() {
         g.init(&device).unwrap_err(),
         NnError::ZeroWidth { .. }
     ));
-    let g = GeneratorConfig::paper_mnist().with_init(Initializer::Uniform {
-        min: 1.0,
-        max: f64::NAN,
-    });
-    assert!(matches!(
-        g.init(&device).unwrap_err(),
-        NnError::NotFinite { .. }
-    ));
+    // Initializers Burn would panic on (f32 overflow, an empty range, a negative scale).
+    for init in [
+        Initializer::Uniform {
+            min: 1.0,
+            max: f64::NAN,
+        },
+        Initializer::Uniform {
+            min: -1e300,
+            max: 1.0,
+        },
+        Initializer::Uniform { min: 0.5, max: 0.5 },
+        Initializer::Normal {
+            mean: 0.0,
+            std: -1.0,
+        },
+        Initializer::XavierUniform { gain: -1.0 },
+        Initializer::KaimingNormal {
+            gain: 1e300,
+            fan_out_only: false,
+        },
+    ] {
+        let g = GeneratorConfig::paper_mnist().with_init(init.clone());
+        assert!(
+            matches!(g.init(&device).unwrap_err(), NnError::Invalid(_)),
+            "{init:?}"
+        );
+    }
 }
 
 #[test]

@@ -271,6 +271,7 @@ impl FamilyTask for LoadGenerator<'_> {
     type Output = Result<BuiltinGenerator>;
 
     fn run<const R: usize, F: Family<R>>(self, model: &F::Config) -> Self::Output {
+        crate::family::check_sampling_memory::<R, F>(model)?;
         let g = F::generator(model, self.device)?;
         let (g, skipped) = load_generator_reporting(self.run_dir, g, self.weights)?;
         Ok(BuiltinGenerator {

@@ -246,6 +246,10 @@ pub struct CheckpointConfig {
     pub keep_last: usize,
 }
 
+/// The most discriminator steps per generator step a schedule may take (WGAN uses 5, and 100
+/// early on; more only stalls the generator).
+pub const MAX_K: usize = 100;
+
 /// The training algorithm: everything that defines a run except the players themselves
 /// (TF-GAN's `GANLoss`, `GANTrainOps` and `GANTrainSteps` in one serialisable config).
 #[derive(Config, Debug)]
@@ -326,10 +330,13 @@ impl TrainConfig {
         if self.batch_size == 0 {
             return Err(TrainError::Config("batch_size must be at least 1".into()));
         }
-        if let Schedule::Alternating { k: 0 } = self.schedule {
-            return Err(TrainError::Config(
-                "alternating schedule needs k ≥ 1".into(),
-            ));
+        if let Schedule::Alternating { k } = self.schedule
+            && !(1..=MAX_K).contains(&k)
+        {
+            return Err(TrainError::Config(format!(
+                "the alternating schedule's k (discriminator steps per generator step) must lie \
+                 in 1..={MAX_K}, got {k}"
+            )));
         }
         if !(self.discriminator_loss_scale > 0.0 && self.discriminator_loss_scale.is_finite()) {
             return Err(TrainError::Config(

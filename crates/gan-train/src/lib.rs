@@ -77,7 +77,7 @@ pub use classifier::{
 pub use completion::{inpaint, nearest_fill, zero_fill};
 pub use conditioning::Conditioning;
 pub use config::{
-    CheckpointConfig, GeneratorMasks, MomentumCount, OptimizerConfig, Schedule, TrainConfig,
+    CheckpointConfig, GeneratorMasks, MAX_K, MomentumCount, OptimizerConfig, Schedule, TrainConfig,
 };
 pub use ema::EmaConfig;
 pub use error::{Result, TrainError};

@@ -141,15 +141,22 @@ pub fn load_family_generator<const R: usize, F: Family<R>>(
     weights: GeneratorWeights,
 ) -> Result<F::Generator> {
     let config = read_run_config::<F::Config>(run_dir)?;
-    if let Some(size) = F::size(&config.model)? {
-        check_memory(
+    check_sampling_memory::<R, F>(&config.model)?;
+    load_generator_weights(run_dir, F::generator(&config.model, device)?, weights)
+}
+
+/// Refuses a generator of family `F` whose weights and [`SAMPLING_BATCH`] rows of activations
+/// would pass the memory limit, before anything is allocated.
+pub(crate) fn check_sampling_memory<const R: usize, F: Family<R>>(model: &F::Config) -> Result<()> {
+    match F::size(model)? {
+        Some(size) => check_memory(
             &size,
             MemoryUse::Sampling {
                 batch: SAMPLING_BATCH,
             },
-        )?;
+        ),
+        None => Ok(()),
     }
-    load_generator_weights(run_dir, F::generator(&config.model, device)?, weights)
 }
 
 /// The `[channels, height, width]` of image items (`[H, W]` counts as one channel); `what`
