@@ -8,6 +8,7 @@ use std::path::Path;
 use flate2::read::GzDecoder;
 
 use crate::error::{DataError, Result};
+use crate::rows::{Encoding, payload_bytes};
 
 /// The element type announced by an IDX file's third magic byte.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,27 +75,9 @@ impl IdxArray {
 
     /// The elements converted to f32 (u8 values are kept as 0..=255; scale them yourself).
     pub fn to_f32(&self) -> Vec<f32> {
-        let b = &self.bytes;
-        match self.dtype {
-            IdxType::U8 => b.iter().map(|&v| f32::from(v)).collect(),
-            IdxType::I8 => b.iter().map(|&v| f32::from(v as i8)).collect(),
-            IdxType::I16 => b
-                .chunks_exact(2)
-                .map(|c| f32::from(i16::from_be_bytes([c[0], c[1]])))
-                .collect(),
-            IdxType::I32 => b
-                .chunks_exact(4)
-                .map(|c| i32::from_be_bytes([c[0], c[1], c[2], c[3]]) as f32)
-                .collect(),
-            IdxType::F32 => b
-                .chunks_exact(4)
-                .map(|c| f32::from_be_bytes([c[0], c[1], c[2], c[3]]))
-                .collect(),
-            IdxType::F64 => b
-                .chunks_exact(8)
-                .map(|c| f64::from_be_bytes(c.try_into().expect("chunks of 8")) as f32)
-                .collect(),
-        }
+        let mut out = Vec::with_capacity(self.len());
+        Encoding::Idx(self.dtype).decode(&self.bytes, 1.0, &mut out);
+        out
     }
 }
 
@@ -123,19 +106,27 @@ pub fn parse_idx_bytes(bytes: &[u8], path: &Path) -> Result<IdxArray> {
     parse_idx(bytes, path, Some(bytes.len() as u64), false)
 }
 
-fn parse_idx(mut r: impl Read, path: &Path, known_len: Option<u64>, gz: bool) -> Result<IdxArray> {
-    let wrap = |e: std::io::Error| {
-        if gz {
-            DataError::Gzip {
-                path: path.to_path_buf(),
-                source: e,
-            }
-        } else {
-            DataError::io(path, e)
+/// The error of a failed read: a gzip stream's, or the file's.
+fn read_error(e: std::io::Error, path: &Path, gz: bool) -> DataError {
+    if gz {
+        DataError::Gzip {
+            path: path.to_path_buf(),
+            source: e,
         }
-    };
+    } else {
+        DataError::io(path, e)
+    }
+}
+
+/// Reads and checks an IDX header: the element type and the dimensions.
+pub(crate) fn read_idx_header(
+    r: &mut impl Read,
+    path: &Path,
+    gz: bool,
+) -> Result<(IdxType, Vec<usize>)> {
+    let wrap = |e: std::io::Error| read_error(e, path, gz);
     let mut magic = [0u8; 4];
-    let got = read_up_to(&mut r, &mut magic).map_err(wrap)?;
+    let got = read_up_to(r, &mut magic).map_err(wrap)?;
     if got < 4 {
         return Err(DataError::format(
             path,
@@ -162,7 +153,7 @@ fn parse_idx(mut r: impl Read, path: &Path, known_len: Option<u64>, gz: bool) ->
         return Err(DataError::format(path, "IDX header has 0 dimensions"));
     }
     let mut dim_bytes = vec![0u8; 4 * ndims];
-    let got = read_up_to(&mut r, &mut dim_bytes).map_err(wrap)?;
+    let got = read_up_to(r, &mut dim_bytes).map_err(wrap)?;
     if got < dim_bytes.len() {
         return Err(DataError::format(
             path,
@@ -175,10 +166,17 @@ fn parse_idx(mut r: impl Read, path: &Path, known_len: Option<u64>, gz: bool) ->
         .chunks_exact(4)
         .map(|c| u32::from_be_bytes([c[0], c[1], c[2], c[3]]) as usize)
         .collect();
-    let expected = dims
-        .iter()
+    dims.iter()
         .try_fold(dtype.size() as u64, |acc, &d| acc.checked_mul(d as u64))
         .ok_or_else(|| DataError::format(path, format!("IDX dimensions {dims:?} overflow")))?;
+    Ok((dtype, dims))
+}
+
+fn parse_idx(mut r: impl Read, path: &Path, known_len: Option<u64>, gz: bool) -> Result<IdxArray> {
+    let wrap = |e: std::io::Error| read_error(e, path, gz);
+    let (dtype, dims) = read_idx_header(&mut r, path, gz)?;
+    let expected = payload_bytes(&dims, dtype.size(), path)?;
+    let ndims = dims.len();
     let header_len = 4 + 4 * ndims as u64;
     if let Some(total) = known_len {
         let actual = total.saturating_sub(header_len);
@@ -204,7 +202,7 @@ fn parse_idx(mut r: impl Read, path: &Path, known_len: Option<u64>, gz: bool) ->
 }
 
 /// Reads until `buf` is full or the stream ends; returns the bytes read.
-fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
+pub(crate) fn read_up_to(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
     let mut filled = 0;
     while filled < buf.len() {
         match r.read(&mut buf[filled..]) {

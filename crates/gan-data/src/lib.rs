@@ -11,6 +11,8 @@
 //! - [`read_npy`] / [`write_npy`]: NumPy arrays in and out, for bringing your own data;
 //!   [`read_array_with_labels`] adds a labels file, [`read_image_dir`] reads a directory of
 //!   PNG/JPEG images (one subdirectory per class, optionally).
+//! - [`ArrayRows`] / [`NpyRowWriter`]: the same arrays a chunk of rows at a time, for work
+//!   whose memory must not grow with the rows.
 //! - [`toy`]: 1-D Gaussians and mixtures, the 2-D ring, with exact log-densities.
 //! - [`BatchSampler`]: seeded, epoch-based shuffled minibatches.
 //!
@@ -43,6 +45,7 @@ mod mnist;
 mod npy;
 mod open;
 mod preprocess;
+mod rows;
 mod tfd;
 pub mod toy;
 
@@ -66,4 +69,5 @@ pub use mnist::{
 pub use npy::{parse_npy, read_npy, read_npy_scaled, write_npy};
 pub use open::{HOLDOUT_SEED, TrainingData, holdout, open_training_data, training_rows};
 pub use preprocess::Preprocessing;
+pub use rows::{ArrayRows, NpyRowWriter};
 pub use tfd::{TFD_FOLDS, Tfd, TfdSet};

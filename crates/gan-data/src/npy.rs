@@ -4,14 +4,12 @@
 //! at least one dimension, and flattens every dimension after the first: an `[n, a, b]` array
 //! becomes `n` rows of `a·b` features (a 1-D array becomes `n` rows of one feature).
 
-use std::fs::File;
-use std::io::{BufWriter, Write};
+use std::io::Read;
 use std::path::Path;
-
-use npyz::WriterBuilder;
 
 use crate::dataset::Dataset;
 use crate::error::{DataError, Result};
+use crate::rows::{Encoding, payload_bytes};
 
 /// Reads a `.npy` file into a dataset (see the module docs for what is accepted). u8 values
 /// are kept as `0..=255`; [`read_npy_scaled`] divides them by 255.
@@ -26,11 +24,51 @@ pub fn read_npy_scaled(path: &Path) -> Result<Dataset> {
     parse_npy(&bytes, path, true)
 }
 
+/// The element types `.npy` arrays may hold here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NpyElement {
+    /// `|u1`.
+    U8,
+    /// `<f4`.
+    F32,
+    /// `<f8`.
+    F64,
+}
+
 /// Parses `.npy` bytes (the fuzz target's entry point); `path` is only used in errors.
 pub fn parse_npy(bytes: &[u8], path: &Path, scale_u8: bool) -> Result<Dataset> {
+    let prefix = &bytes[..bytes.len().min(12)];
+    let (element, shape, data) =
+        read_npy_header(prefix, &bytes[prefix.len()..], bytes.len() as u64, path)?;
+    let divisor = if scale_u8 && element == NpyElement::U8 {
+        255.0
+    } else {
+        1.0
+    };
+    let mut values = Vec::with_capacity(data.len() / Encoding::Npy(element).size());
+    Encoding::Npy(element).decode(data, divisor, &mut values);
+    let item_shape = if shape.len() == 1 {
+        vec![1]
+    } else {
+        shape[1..].to_vec()
+    };
+    Dataset::new(values, item_shape, None)
+}
+
+/// Reads a `.npy` header from `prefix` (the file's first bytes, up to 12) and `rest`, and
+/// checks it: C order, at least one dimension, a supported dtype, no empty feature dimension,
+/// and a payload of exactly the header's size in a file of `total_len` bytes. Returns the
+/// element type, the shape and `rest` positioned at the payload.
+pub(crate) fn read_npy_header<R: Read>(
+    prefix: &[u8],
+    rest: R,
+    total_len: u64,
+    path: &Path,
+) -> Result<(NpyElement, Vec<usize>, R)> {
     let bad = |reason: String| DataError::format(path, reason);
-    check_preamble(bytes).map_err(bad)?;
-    let file = npyz::NpyFile::new(bytes).map_err(|e| bad(format!("not a valid .npy file: {e}")))?;
+    let header_end = check_preamble(prefix, total_len).map_err(bad)?;
+    let file = npyz::NpyFile::new(std::io::Cursor::new(prefix.to_vec()).chain(rest))
+        .map_err(|e| bad(format!("not a valid .npy file: {e}")))?;
     let header = file.header().clone();
     if header.order() != npyz::Order::C {
         return Err(bad(
@@ -45,83 +83,61 @@ pub fn parse_npy(bytes: &[u8], path: &Path, scale_u8: bool) -> Result<Dataset> {
         npyz::DType::Plain(t) => t.to_string(),
         other => return Err(bad(format!("unsupported structured dtype {other:?}"))),
     };
-    let item = match dtype.as_str() {
-        "<f4" => 4,
-        "<f8" => 8,
-        "|u1" | "<u1" => 1,
+    let element = match dtype.as_str() {
+        "<f4" => NpyElement::F32,
+        "<f8" => NpyElement::F64,
+        "|u1" | "<u1" => NpyElement::U8,
         _ => {
             return Err(bad(format!(
                 "unsupported dtype `{dtype}` (supported: little-endian f32 `<f4`, f64 `<f8`, u8 `|u1`)"
             )));
         }
     };
-    let count = shape
-        .iter()
-        .try_fold(1u64, |acc, &d| acc.checked_mul(d as u64))
-        .ok_or_else(|| bad(format!("shape {shape:?} overflows")))?;
-    let data = file.into_inner();
-    // Check the payload against the header before allocating anything from its numbers.
-    let expected = count
-        .checked_mul(item)
-        .ok_or_else(|| bad(format!("shape {shape:?} overflows")))?;
-    if data.len() as u64 != expected {
-        return Err(DataError::Length {
-            path: path.to_path_buf(),
-            expected,
-            actual: data.len() as u64,
-        });
-    }
-    let values: Vec<f32> = match item {
-        4 => data
-            .chunks_exact(4)
-            .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
-            .collect(),
-        8 => data
-            .chunks_exact(8)
-            .map(|c| f64::from_le_bytes(c.try_into().expect("chunks of 8")) as f32)
-            .collect(),
-        _ => {
-            let divisor = if scale_u8 { 255.0 } else { 1.0 };
-            data.iter().map(|&v| f32::from(v) / divisor).collect()
-        }
-    };
-    let item_shape = if shape.len() == 1 {
-        vec![1]
-    } else {
-        shape[1..].to_vec()
-    };
-    if item_shape.contains(&0) {
+    if shape.len() > 1 && shape[1..].contains(&0) {
         return Err(bad(format!(
             "shape {shape:?} has an empty feature dimension"
         )));
     }
-    Dataset::new(values, item_shape, None)
+    // Check the payload against the header before allocating anything from its numbers.
+    let expected = payload_bytes(&shape, Encoding::Npy(element).size(), path)?;
+    let actual = total_len.saturating_sub(header_end);
+    if actual != expected {
+        return Err(DataError::Length {
+            path: path.to_path_buf(),
+            expected,
+            actual,
+        });
+    }
+    let (cursor, rest) = file.into_inner().into_inner();
+    debug_assert_eq!(cursor.position(), cursor.get_ref().len() as u64);
+    Ok((element, shape, rest))
 }
 
-/// Checks the magic, version and header length against the bytes present. npyz allocates the
-/// header buffer from the length field before reading it (a 4 GiB request for a lying version-2
-/// file, found by fuzzing), so the length is bounded here first.
-fn check_preamble(bytes: &[u8]) -> std::result::Result<(), String> {
-    if bytes.len() < 10 || &bytes[..6] != b"\x93NUMPY" {
+/// Checks the magic, version and header length against the file's length; returns where the
+/// payload starts. npyz allocates the header buffer from the length field before reading it
+/// (a 4 GiB request for a lying version-2 file, found by fuzzing), so the length is bounded
+/// here first.
+fn check_preamble(prefix: &[u8], total_len: u64) -> std::result::Result<u64, String> {
+    if prefix.len() < 10 || &prefix[..6] != b"\x93NUMPY" {
         return Err("not a .npy file (bad magic)".into());
     }
-    let (len, start) = match bytes[6] {
-        1 => (u64::from(u16::from_le_bytes([bytes[8], bytes[9]])), 10u64),
-        2 | 3 if bytes.len() >= 12 => (
+    let (len, start) = match prefix[6] {
+        1 => (u64::from(u16::from_le_bytes([prefix[8], prefix[9]])), 10u64),
+        2 | 3 if prefix.len() >= 12 => (
             u64::from(u32::from_le_bytes([
-                bytes[8], bytes[9], bytes[10], bytes[11],
+                prefix[8], prefix[9], prefix[10], prefix[11],
             ])),
             12,
         ),
         v => return Err(format!("unsupported .npy format version {v}")),
     };
-    if start + len > bytes.len() as u64 {
+    if start + len > total_len {
         return Err(format!(
             "header announces {len} bytes but the file has {}",
-            bytes.len() as u64 - start.min(bytes.len() as u64)
+            total_len - start.min(total_len)
         ));
     }
-    Ok(())
+    Ok(start + len)
 }
 
 /// Writes `values` as a C-order little-endian f32 `.npy` array of `shape`, atomically
@@ -134,26 +150,7 @@ pub fn write_npy(path: &Path, values: &[f32], shape: &[usize]) -> Result<()> {
             values.len()
         )));
     }
-    let tmp = path.with_extension("npy.tmp");
-    let result = (|| {
-        let file = File::create(&tmp)?;
-        let mut out = BufWriter::new(file);
-        {
-            let dims: Vec<u64> = shape.iter().map(|&d| d as u64).collect();
-            let mut writer = npyz::WriteOptions::<f32>::new()
-                .default_dtype()
-                .shape(&dims)
-                .writer(&mut out)
-                .begin_nd()?;
-            writer.extend(values.iter().copied())?;
-            writer.finish()?;
-        }
-        out.flush()?;
-        out.get_ref().sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result.map_err(|e| DataError::io(path, e))
+    let mut writer = crate::NpyRowWriter::create(path, shape)?;
+    writer.write(values)?;
+    writer.finish()
 }
