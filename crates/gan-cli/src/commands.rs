@@ -6,6 +6,7 @@ use clap::Args;
 use gan_parzen::{ParzenEvaluator, ParzenReport};
 
 use crate::DeviceArgs;
+use crate::batches::{BATCH_ROWS, Work};
 use crate::error::CliError;
 use crate::images::write_image_grid;
 use crate::inputs::{check_rows, cycled_classes, from_host, generate, host, read_matrix, read_run};
@@ -99,9 +100,10 @@ pub struct SampleArgs {
     device: DeviceArgs,
 }
 
-/// The one-hot condition of each of `n` samples: all `class`, else grid row `r` (of `cols`
-/// samples) drawing class `r mod classes`; `None` for an unconditional generator.
+/// The one-hot condition of samples `start..start + n`: all `class`, else grid row `r` (of
+/// `cols` samples) drawing class `r mod classes`; `None` for an unconditional generator.
 fn sample_conditions(
+    start: usize,
     n: usize,
     classes: usize,
     cols: usize,
@@ -120,7 +122,7 @@ fn sample_conditions(
         (k, _) => {
             let mut values = vec![0f32; n * k];
             for i in 0..n {
-                values[i * k + class.unwrap_or((i / cols) % k)] = 1.0;
+                values[i * k + class.unwrap_or(((start + i) / cols) % k)] = 1.0;
             }
             Ok(Some(crate::inputs::from_host(values, k, device)))
         }
@@ -138,14 +140,28 @@ pub fn sample(a: SampleArgs) -> Result<(), CliError> {
     let d: usize = shape.iter().product();
     check_rows("--n", a.n, d)?;
     let cols = a.cols.min(a.n);
-    let condition = sample_conditions(a.n, g.condition_dim(), cols, a.class, &device)?;
     device.seed(a.seed);
-    let samples = generate(&g, config.train.noise, a.n, condition, &device);
-    let values = host(samples.clone());
-    if let Some(path) = &a.npy {
-        gan_data::write_npy(path, &values, &[a.n, d])?;
+    // In batches, so that only the grid and the array written grow with --n. Batches are
+    // whole chunks of `generate`, so the noise drawn is the same as in one call.
+    let mut npy = (a.npy.as_deref())
+        .map(|path| gan_data::NpyRowWriter::create(path, &[a.n, d]))
+        .transpose()?;
+    let mut work = Work::new("samples", a.n as u64)?;
+    let mut rows: Vec<Vec<f32>> = Vec::with_capacity(a.n);
+    for start in (0..a.n).step_by(BATCH_ROWS) {
+        let len = BATCH_ROWS.min(a.n - start);
+        let condition = sample_conditions(start, len, g.condition_dim(), cols, a.class, &device)?;
+        let values = host(generate(&g, config.train.noise, len, condition, &device));
+        if let Some(npy) = &mut npy {
+            npy.write(&values)?;
+        }
+        rows.extend(values.chunks(d).map(<[f32]>::to_vec));
+        work.advance(len as u64)?;
     }
-    let rows: Vec<Vec<f32>> = values.chunks(d).map(<[f32]>::to_vec).collect();
+    work.finish();
+    if let Some(npy) = npy {
+        npy.finish()?;
+    }
     let prep = config.train.preprocessing;
     let (grid, cols) = match &a.nearest {
         None => (rows.iter().map(|r| prep.for_display(r)).collect(), cols),

@@ -24,6 +24,9 @@ pub enum CliError {
     /// Model configs.
     #[error(transparent)]
     Model(#[from] gan_nn::NnError),
+    /// Ctrl-C stopped a command between batches.
+    #[error("interrupted (Ctrl-C); no output was written")]
+    Interrupted,
     /// Writing an output file.
     #[error("{path}: {message}")]
     Output {

@@ -7,12 +7,13 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 use gan_data::Dataset;
 use gan_nn::Half;
-use gan_train::{inpaint, mean_sd, nearest_fill, zero_fill};
+use gan_train::{inpaint, inpaint_continued, mean_sd, nearest_fill, zero_fill};
 use serde::Serialize;
 
+use crate::batches::{for_each_batch, open_rows};
 use crate::error::CliError;
 use crate::images::write_image_grid;
-use crate::inputs::{read_matrix, read_run};
+use crate::inputs::read_run;
 use crate::{DataArgs, DeviceArgs};
 
 /// An MNIST set that `--evaluate` reads.
@@ -146,18 +147,11 @@ pub fn inpaint_command(a: InpaintArgs) -> Result<(), CliError> {
     let generator = generator.clone();
     let image = generator.image_shape();
     let missing = Half::from(a.mask);
-    let complete = |images: &[f32], seed: u64| {
-        inpaint(
-            &generator,
-            images,
-            image,
-            missing,
-            config.train.noise,
-            seed,
-            &device,
-        )
-    };
     if a.evaluate {
+        let complete = |images: &[f32], seed: u64| {
+            let noise = config.train.noise;
+            inpaint(&generator, images, image, missing, noise, seed, &device)
+        };
         return evaluate(&a, image, missing, complete);
     }
     if a.npy.is_none() && a.out.is_none() {
@@ -169,33 +163,51 @@ pub fn inpaint_command(a: InpaintArgs) -> Result<(), CliError> {
         .images
         .as_ref()
         .expect("clap requires --images without --evaluate");
-    let images = read_matrix(path)?;
+    let mut images = open_rows(path)?;
     let features: usize = image.iter().product();
-    if images.dim() != features || images.is_empty() {
+    if images.dim() != features || images.rows() == 0 {
         return Err(CliError::Usage(format!(
             "{}: {} images of {} values; the model completes {}×{}×{} images",
             path.display(),
-            images.len(),
+            images.rows(),
             images.dim(),
             image[0],
             image[1],
             image[2]
         )));
     }
-    let completed = complete(images.features(), a.seed)?;
-    if let Some(npy) = &a.npy {
-        gan_data::write_npy(npy, &completed, &[images.len(), features])?;
-        println!("wrote {}", npy.display());
+    // A batch of images at a time: the grid keeps its first few triplets, the array is
+    // written as it goes; one seed for all, continued from batch to batch.
+    let mut npy = (a.npy.as_deref())
+        .map(|p| gan_data::NpyRowWriter::create(p, &[images.rows(), features]))
+        .transpose()?;
+    let shown = a.grid_images.max(1);
+    let mut grid: [Vec<f32>; 3] = Default::default();
+    device.seed(a.seed);
+    for_each_batch(&mut images, |_, batch| {
+        let given = batch.features();
+        let noise = config.train.noise;
+        let completed = inpaint_continued(&generator, given, image, missing, noise, &device)?;
+        if let Some(npy) = &mut npy {
+            npy.write(&completed)?;
+        }
+        let room = (shown * features)
+            .saturating_sub(grid[0].len())
+            .min(given.len());
+        if room > 0 {
+            grid[0].extend(zero_fill(&given[..room], image, missing)?);
+            grid[1].extend_from_slice(&completed[..room]);
+            grid[2].extend_from_slice(&given[..room]);
+        }
+        Ok(())
+    })?;
+    if let (Some(npy), Some(path)) = (npy, &a.npy) {
+        npy.finish()?;
+        println!("wrote {}", path.display());
     }
     if let Some(out) = &a.out {
-        let known = zero_fill(images.features(), image, missing)?;
-        write_triplets(
-            out,
-            &[&known, &completed, images.features()],
-            features,
-            a.grid_images,
-            &image,
-        )?;
+        let sets = [&grid[0][..], &grid[1][..], &grid[2][..]];
+        write_triplets(out, &sets, features, shown, &image)?;
         println!("wrote {}", out.display());
     }
     Ok(())

@@ -36,6 +36,12 @@ pub fn load_sampler(
 /// A matrix from a `.npy` file (f32/f64/u8, u8 scaled to [0, 1]) or an IDX file (`.gz` or raw,
 /// u8 scaled to [0, 1]); commands that need flat rows read each item flattened.
 pub fn read_matrix(path: &Path) -> Result<Dataset, CliError> {
+    check_array_path(path)?;
+    Ok(gan_data::read_array(path)?)
+}
+
+/// Refuses a directory or a missing path where an array file is expected, naming which.
+pub fn check_array_path(path: &Path) -> Result<(), CliError> {
     if path.is_dir() {
         return Err(CliError::Usage(format!(
             "{}: is a directory, not an array file (.npy or IDX)",
@@ -45,8 +51,14 @@ pub fn read_matrix(path: &Path) -> Result<Dataset, CliError> {
     if !path.is_file() {
         return Err(CliError::Usage(format!("{}: no such file", path.display())));
     }
-    Ok(gan_data::read_array(path)?)
+    Ok(())
 }
+
+/// Samples [`generate`] draws per forward pass. A command that calls it in batches of a
+/// multiple of this draws the same noise as one call.
+pub const GENERATE_CHUNK: usize = 2000;
+
+const _: () = assert!(crate::batches::BATCH_ROWS.is_multiple_of(GENERATE_CHUNK));
 
 /// `n` samples of a generator, drawn in chunks, from the noise prior `noise`, as flat rows
 /// (for a conditional generator, `condition` gives each sample's condition, `[n, c]`).
@@ -57,7 +69,7 @@ pub fn generate(
     condition: Option<Tensor<2>>,
     device: &Device,
 ) -> Tensor<2> {
-    let chunk = 2000;
+    let chunk = GENERATE_CHUNK;
     let parts: Vec<Tensor<2>> = (0..n)
         .step_by(chunk)
         .map(|start| {

@@ -8,7 +8,7 @@ use gan_train::{ModelConfig, ModelOrigin, Precision, RunConfig};
 
 use crate::DeviceArgs;
 use crate::error::CliError;
-use crate::inputs::{from_host, host, read_matrix, read_run};
+use crate::inputs::{from_host, host, read_run};
 use crate::train::preset_names;
 
 /// Storage precision of an exported generator.
@@ -218,27 +218,31 @@ pub fn generate(a: GenerateArgs) -> Result<(), CliError> {
             "this generator is conditional; generate takes unconditional generators".into(),
         ));
     }
-    let z = read_matrix(&a.z)?;
-    if z.dim() != g.noise_dim() {
+    let mut codes = crate::batches::open_rows(&a.z)?;
+    if codes.dim() != g.noise_dim() {
         return Err(CliError::Usage(format!(
             "{}: codes of width {}, but the generator takes {}",
             a.z.display(),
-            z.dim(),
+            codes.dim(),
             g.noise_dim()
         )));
     }
-    if let Some(i) = z.features().iter().position(|v| !v.is_finite()) {
-        return Err(CliError::Usage(format!(
-            "{}: code {} holds {}; codes must be finite",
-            a.z.display(),
-            i / z.dim(),
-            z.features()[i]
-        )));
-    }
-    let n = z.len();
-    let rows = host(g.generate_rows(from_host(z.features().to_vec(), z.dim(), &device), None));
-    let d = rows.len() / n;
-    gan_data::write_npy(&a.npy, &rows, &[n, d])?;
+    let n = codes.rows();
+    let d: usize = g.sample_shape().iter().product();
+    let mut out = gan_data::NpyRowWriter::create(&a.npy, &[n, d])?;
+    crate::batches::for_each_batch(&mut codes, |start, z| {
+        if let Some(i) = z.features().iter().position(|v| !v.is_finite()) {
+            return Err(CliError::Usage(format!(
+                "{}: code {} holds {}; codes must be finite",
+                a.z.display(),
+                start + i / z.dim(),
+                z.features()[i]
+            )));
+        }
+        let z = from_host(z.features().to_vec(), z.dim(), &device);
+        Ok(out.write(&host(g.generate_rows(z, None)))?)
+    })?;
+    out.finish()?;
     println!("wrote G(z) for {n} codes: {}", a.npy.display());
     Ok(())
 }

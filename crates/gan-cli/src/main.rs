@@ -1,6 +1,7 @@
 //! `gan`: train, evaluate, sample and interpolate the generative adversarial nets of
 //! Goodfellow et al. (2014). Run `gan --help` and `gan <command> --help`.
 
+mod batches;
 mod between;
 mod classifier;
 mod commands;
@@ -17,6 +18,7 @@ mod metrics;
 mod plot_records;
 mod plots;
 mod quality;
+mod reconstruct;
 mod semi;
 mod semi_gan;
 mod summary;
@@ -72,7 +74,7 @@ enum Command {
     TrainInference(inference::TrainInferenceArgs),
     /// Codes and reconstructions of real images through the generator: the inference network's
     /// guess refined by gradient descent, with the reconstruction error.
-    Reconstruct(inference::ReconstructArgs),
+    Reconstruct(reconstruct::ReconstructArgs),
     /// Semi-supervised MNIST classification from a run's frozen discriminator and/or inference
     /// network with a few labels per class, beside the same classifier on raw pixels.
     Semi(semi::SemiArgs),
@@ -146,7 +148,7 @@ fn main() -> ExitCode {
         Command::Import(a) => interop::import(a),
         Command::Generate(a) => interop::generate(a),
         Command::TrainInference(a) => inference::train_inference(a),
-        Command::Reconstruct(a) => inference::reconstruct(a),
+        Command::Reconstruct(a) => reconstruct::reconstruct(a),
         Command::Semi(a) => semi::semi(a),
         Command::Plot(a) => commands::plot(a),
         Command::Summary(a) => summary::summary(a),

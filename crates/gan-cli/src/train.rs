@@ -3,8 +3,6 @@
 //! hooks).
 
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use burn::tensor::Tensor;
 use clap::Args;
@@ -283,10 +281,7 @@ where
     G: GanGenerator<D>,
     Dm: GanDiscriminator<D>,
 {
-    let stop = Arc::new(AtomicBool::new(false));
-    let flag = stop.clone();
-    ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst))
-        .map_err(|e| CliError::Usage(format!("cannot install the Ctrl-C handler: {e}")))?;
+    let stop = crate::batches::interrupted()?;
     // --epochs is the trainer's own limit (full passes of real batches through D); the bar
     // shows it in steps, as an estimate.
     let bar_target = a.steps.or(a

@@ -9,7 +9,9 @@
 //! and its standard error are reported.
 //!
 //! Squared distances are computed on the device as `‖x‖² + ‖μ‖² − 2x·μᵀ`, one tile of rows at
-//! a time so that memory stays within [`ParzenConfig::tile_budget_bytes`]. Every σ of the grid
+//! a time so that memory stays within [`ParzenConfig::tile_budget_bytes`]. The samples come
+//! from a [`SampleSource`] (a tensor, or a file or generator read again chunk by chunk), so
+//! memory does not grow with their number. Every σ of the grid
 //! is scored from the same distance tile. The log-mean-exp is taken relative to each row's
 //! nearest sample, whose distance is recomputed exactly in f64, so a tiny σ never underflows
 //! and f32's cancellation does not reach the answer; what it can still move is bounded, and a
@@ -78,6 +80,43 @@ pub enum ParzenError {
     /// A configuration value is unusable.
     #[error("invalid Parzen configuration: {0}")]
     Config(String),
+    /// A [`SampleSource`] could not give its samples (a file that failed to read).
+    #[error("{0}")]
+    Source(String),
+}
+
+/// The samples of a Parzen window, given a chunk at a time, as many times as the evaluator
+/// asks: a tensor in memory, or a source that reads a file or draws from a generator again,
+/// so that the evaluator's memory does not grow with the number of samples.
+pub trait SampleSource {
+    /// `[samples, width]`.
+    fn shape(&self) -> [usize; 2];
+
+    /// Calls `f` with every sample, in order, in chunks of at most `max_rows` rows; stops at
+    /// the first error.
+    fn for_each_chunk(
+        &self,
+        max_rows: usize,
+        f: &mut dyn FnMut(Tensor<2>) -> Result<(), ParzenError>,
+    ) -> Result<(), ParzenError>;
+}
+
+impl SampleSource for Tensor<2> {
+    fn shape(&self) -> [usize; 2] {
+        self.dims()
+    }
+
+    fn for_each_chunk(
+        &self,
+        max_rows: usize,
+        f: &mut dyn FnMut(Tensor<2>) -> Result<(), ParzenError>,
+    ) -> Result<(), ParzenError> {
+        let n = self.dims()[0];
+        let step = max_rows.max(1);
+        (0..n)
+            .step_by(step)
+            .try_for_each(|start| f(self.clone().narrow(0, start, step.min(n - start))))
+    }
 }
 
 /// Settings of the evaluation protocol.
@@ -181,7 +220,7 @@ impl ParzenEvaluator {
     /// `sigmas`: `result[s][i]` is row `i` under `sigmas[s]`.
     pub fn log_likelihoods(
         &self,
-        samples: &Tensor<2>,
+        samples: &dyn SampleSource,
         x: &Tensor<2>,
         sigmas: &[f64],
     ) -> Result<Vec<Vec<f64>>, ParzenError> {
@@ -190,7 +229,7 @@ impl ParzenEvaluator {
                 return Err(ParzenError::Sigma(s));
             }
         }
-        let [n, d] = samples.dims();
+        let [n, d] = samples.shape();
         let [m, dx] = x.dims();
         if n == 0 || d == 0 {
             return Err(ParzenError::Empty("samples"));
@@ -205,19 +244,16 @@ impl ParzenEvaluator {
                 actual: dx,
             });
         }
-        check_finite(samples, "samples")?;
         check_finite(x, "test")?;
         if self.config.tile_budget_bytes < 4 {
             return Err(ParzenError::Config(
                 "tile_budget_bytes must allow at least one value".into(),
             ));
         }
-        let device = samples.device();
-        let x = x.clone().to_device(&device);
-        let sums = tiles::log_sums(samples, &x, sigmas, self.config.tile_budget_bytes);
+        let sums = tiles::log_sums(samples, x, sigmas, self.config.tile_budget_bytes)?;
         let mut out = sums.values;
         let work = (n as u64).saturating_mul(m as u64).saturating_mul(d as u64);
-        let mut host = None;
+        let mut x_host = None;
         for ((values, bounds), &sigma) in out.iter_mut().zip(&sums.bounds).zip(sigmas) {
             // log(1/n) − d·log(σ√(2π)): the mean over samples and the Gaussian's normaliser.
             let log_norm =
@@ -233,12 +269,8 @@ impl ParzenEvaluator {
             if work > self.config.exact_fallback_budget {
                 return Err(ParzenError::Precision { sigma, mean, bound });
             }
-            // Small enough to compute exactly: the f64 direct differences, rows on every core.
-            let (s, t) = host.get_or_insert_with(|| (host_values(samples), host_values(&x)));
-            *values = t
-                .par_chunks(d * 64)
-                .flat_map_iter(|rows| reference_log_likelihood(s, rows, d, sigma))
-                .collect();
+            let x_host = x_host.get_or_insert_with(|| host_values(x));
+            *values = exact_log_likelihoods(samples, x_host, d, sigma)?;
         }
         Ok(out)
     }
@@ -247,7 +279,7 @@ impl ParzenEvaluator {
     /// best σ and every score.
     pub fn cross_validate(
         &self,
-        samples: &Tensor<2>,
+        samples: &dyn SampleSource,
         valid: &Tensor<2>,
     ) -> Result<(f64, Vec<GridScore>), ParzenError> {
         if self.config.sigma_grid.is_empty() {
@@ -258,10 +290,10 @@ impl ParzenEvaluator {
             return Err(ParzenError::Empty("validation"));
         }
         let [_, dv] = valid.dims();
-        if dv != samples.dims()[1] {
+        if dv != samples.shape()[1] {
             return Err(ParzenError::Width {
                 which: "validation",
-                expected: samples.dims()[1],
+                expected: samples.shape()[1],
                 actual: dv,
             });
         }
@@ -291,7 +323,7 @@ impl ParzenEvaluator {
     /// The full protocol: σ by cross-validation on `valid`, then the test rows.
     pub fn evaluate(
         &self,
-        samples: &Tensor<2>,
+        samples: &dyn SampleSource,
         valid: &Tensor<2>,
         test: &Tensor<2>,
     ) -> Result<ParzenReport, ParzenError> {
@@ -304,7 +336,7 @@ impl ParzenEvaluator {
     /// The test rows' mean log-likelihood and standard error for a given σ.
     pub fn evaluate_with_sigma(
         &self,
-        samples: &Tensor<2>,
+        samples: &dyn SampleSource,
         test: &Tensor<2>,
         sigma: f64,
     ) -> Result<ParzenReport, ParzenError> {
@@ -316,9 +348,40 @@ impl ParzenEvaluator {
             sigma,
             grid: Vec::new(),
             n_test: ll.len(),
-            n_samples: samples.dims()[0],
+            n_samples: samples.shape()[0],
         })
     }
+}
+
+/// Small enough to compute exactly: the f64 direct differences, rows on every core, chunk by
+/// chunk of samples, the chunks' log-mean-exps combined by their sizes.
+fn exact_log_likelihoods(
+    samples: &dyn SampleSource,
+    x: &[f32],
+    d: usize,
+    sigma: f64,
+) -> Result<Vec<f64>, ParzenError> {
+    let n = samples.shape()[0] as f64;
+    let mut total = vec![f64::NEG_INFINITY; x.len() / d];
+    samples.for_each_chunk(10_000, &mut |chunk| {
+        let s = host_values(&chunk);
+        let weight = ((s.len() / d) as f64 / n).ln();
+        let part: Vec<f64> = x
+            .par_chunks(d * 64)
+            .flat_map_iter(|rows| reference_log_likelihood(&s, rows, d, sigma))
+            .collect();
+        for (t, p) in total.iter_mut().zip(part) {
+            let v = p + weight;
+            let (hi, lo) = if *t > v { (*t, v) } else { (v, *t) };
+            *t = if lo == f64::NEG_INFINITY {
+                hi
+            } else {
+                hi + (lo - hi).exp().ln_1p()
+            };
+        }
+        Ok(())
+    })?;
+    Ok(total)
 }
 
 /// Mean and standard error (population std / √n) of per-row log-likelihoods.
@@ -340,7 +403,7 @@ fn host_values(t: &Tensor<2>) -> Vec<f32> {
         .expect("f32 data")
 }
 
-fn check_finite(t: &Tensor<2>, which: &'static str) -> Result<(), ParzenError> {
+pub(crate) fn check_finite(t: &Tensor<2>, which: &'static str) -> Result<(), ParzenError> {
     // NaN and ±inf make the sum non-finite; a sum of finite values could overflow only past
     // 3e38, far beyond any data this evaluates.
     let total: f64 = t.clone().abs().sum().into_scalar::<f64>();

@@ -407,3 +407,78 @@ fn a_sigma_single_precision_cannot_resolve_is_refused() {
         }
     });
 }
+
+/// Samples given three rows at a time, as a file would give them, or failing partway.
+struct Chunked<'a> {
+    rows: &'a [f32],
+    d: usize,
+    device: Device,
+    fail_after: Option<usize>,
+}
+
+impl SampleSource for Chunked<'_> {
+    fn shape(&self) -> [usize; 2] {
+        [self.rows.len() / self.d, self.d]
+    }
+
+    fn for_each_chunk(
+        &self,
+        max_rows: usize,
+        f: &mut dyn FnMut(Tensor<2>) -> Result<(), ParzenError>,
+    ) -> Result<(), ParzenError> {
+        for (i, chunk) in self.rows.chunks(self.d * max_rows.min(3)).enumerate() {
+            if self.fail_after == Some(i) {
+                return Err(ParzenError::Source("the file ended early".into()));
+            }
+            f(matrix(chunk, self.d, &self.device))?;
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn samples_read_a_chunk_at_a_time_give_the_f64_reference() {
+    // 40 samples in 6-d, rows near them, σ from wide to tiny: chunks of three samples (each a
+    // separate pass of the tiles) against the plain f64 computation on all of them.
+    let d = 6;
+    let samples: Vec<f32> = (0..40 * d)
+        .map(|i| ((i * 37 % 101) as f32) / 50.0)
+        .collect();
+    let x: Vec<f32> = samples[..12 * d].iter().map(|v| v + 1e-3).collect();
+    on_each_device(|device| {
+        let chunked = Chunked {
+            rows: &samples,
+            d,
+            device: device.clone(),
+            fail_after: None,
+        };
+        let sigmas = [1.0, 0.1, 0.01];
+        let ours = ParzenEvaluator::default()
+            .log_likelihoods(&chunked, &matrix(&x, d, device), &sigmas)
+            .unwrap();
+        for (k, &sigma) in sigmas.iter().enumerate() {
+            let reference = reference_log_likelihood(&samples, &x, d, sigma);
+            for (a, b) in ours[k].iter().zip(&reference) {
+                assert!(close(*a, *b, 1e-4), "σ = {sigma}: chunked {a} vs f64 {b}");
+            }
+        }
+        // A source that fails partway, and a NaN in a later chunk: typed errors.
+        let failing = Chunked {
+            fail_after: Some(2),
+            ..chunked
+        };
+        let err =
+            ParzenEvaluator::default().log_likelihoods(&failing, &matrix(&x, d, device), &[1.0]);
+        assert!(matches!(err, Err(ParzenError::Source(_))), "{err:?}");
+        let mut bad = samples.clone();
+        bad[30 * d] = f32::NAN;
+        let nan = Chunked {
+            rows: &bad,
+            d,
+            device: device.clone(),
+            fail_after: None,
+        };
+        let err = ParzenEvaluator::default().log_likelihoods(&nan, &matrix(&x, d, device), &[1.0]);
+        assert_eq!(err, Err(ParzenError::NotFinite("samples")));
+    });
+}

@@ -40,6 +40,24 @@ pub fn inpaint<G: GanGenerator<4>>(
     seed: u64,
     device: &Device,
 ) -> Result<Vec<f32>> {
+    device.seed(seed);
+    inpaint_continued(generator, images, image, missing, noise, device)
+}
+
+/// Images completed per forward pass: a bound on the activations held, whatever `n` is.
+pub const INPAINT_BATCH: usize = 1000;
+
+/// As [`inpaint`], with noise drawn from the device's random state as it is, not seeded: a
+/// caller completing images part by part seeds once and continues, and gets what one call
+/// on all of them would give. Images go through the generator [`INPAINT_BATCH`] at a time.
+pub fn inpaint_continued<G: GanGenerator<4>>(
+    generator: &G,
+    images: &[f32],
+    image: [usize; 3],
+    missing: Half,
+    noise: Noise,
+    device: &Device,
+) -> Result<Vec<f32>> {
     let [c, h, w] = image;
     let features = check_images(images, image)?;
     let width = inpaint_condition_dim(image);
@@ -50,18 +68,22 @@ pub fn inpaint<G: GanGenerator<4>>(
             generator.condition_dim()
         )));
     }
-    let n = images.len() / features;
-    let x: Tensor<2> = Tensor::from_data(TensorData::new(images.to_vec(), [n, features]), device);
-    let condition = condition_rows(x, image, &vec![missing; n]);
-    device.seed(seed);
-    let noise = noise.sample(n, generator.noise_dim(), device);
-    let completed = generator
-        .generate(noise, Some(condition))
-        .into_data()
-        .convert::<f32>()
-        .try_into_vec::<f32>()
-        .map_err(|e| TrainError::Serialize(format!("completions: {e:?}")))?;
-    Ok(with_known_half(images, &completed, image, missing))
+    let mut completed = Vec::with_capacity(images.len());
+    for batch in images.chunks(INPAINT_BATCH * features) {
+        let n = batch.len() / features;
+        let x: Tensor<2> =
+            Tensor::from_data(TensorData::new(batch.to_vec(), [n, features]), device);
+        let condition = condition_rows(x, image, &vec![missing; n]);
+        let noise = noise.sample(n, generator.noise_dim(), device);
+        let values = generator
+            .generate(noise, Some(condition))
+            .into_data()
+            .convert::<f32>()
+            .try_into_vec::<f32>()
+            .map_err(|e| TrainError::Serialize(format!("completions: {e:?}")))?;
+        completed.extend(with_known_half(batch, &values, image, missing));
+    }
+    Ok(completed)
 }
 
 /// `images` with the missing half set to zero (the first baseline).

@@ -74,7 +74,7 @@ pub use classifier::{
     CLASSIFIER_FILE, CLASSIFIER_MANIFEST, ClassifierManifest, ClassifierTraining,
     classifier_accuracy, classifier_outputs, load_classifier, save_classifier, train_classifier,
 };
-pub use completion::{inpaint, nearest_fill, zero_fill};
+pub use completion::{INPAINT_BATCH, inpaint, inpaint_continued, nearest_fill, zero_fill};
 pub use conditioning::Conditioning;
 pub use config::{
     CheckpointConfig, GeneratorMasks, MAX_K, MomentumCount, OptimizerConfig, Schedule, TrainConfig,
