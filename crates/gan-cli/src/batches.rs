@@ -34,6 +34,15 @@ pub fn open_rows(path: &Path) -> Result<ArrayRows, CliError> {
     Ok(ArrayRows::open(path)?)
 }
 
+/// The first `n` rows of an array file (all of them when it has fewer), reading no further.
+pub fn head_rows(path: &Path, n: usize) -> Result<Dataset, CliError> {
+    let mut rows = open_rows(path)?;
+    match rows.next_chunk(n)? {
+        Some(head) => Ok(head),
+        None => Err(CliError::Usage(format!("{}: no rows", path.display()))),
+    }
+}
+
 /// Progress through `total` units of long work (a bar on a terminal, a line every tenth
 /// without one), stopped by Ctrl-C.
 pub struct Work {

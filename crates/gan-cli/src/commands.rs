@@ -3,67 +3,14 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use gan_parzen::{ParzenEvaluator, ParzenReport};
 
 use crate::DeviceArgs;
 use crate::batches::{BATCH_ROWS, Work};
 use crate::error::CliError;
 use crate::images::write_image_grid;
-use crate::inputs::{check_rows, cycled_classes, from_host, generate, host, read_matrix, read_run};
+use crate::inputs::{check_rows, cycled_classes, from_host, generate, host, read_run};
 use crate::plot_records::XAxis;
 use crate::plots::RunCurves;
-
-pub fn print_report(report: &ParzenReport, json: bool) -> Result<(), CliError> {
-    if json {
-        return crate::print_json(report);
-    } else {
-        println!(
-            "Parzen log-likelihood: {:.2} ± {:.2} (σ = {:.4}, {} test rows, {} samples)",
-            report.mean, report.se, report.sigma, report.n_test, report.n_samples
-        );
-    }
-    Ok(())
-}
-
-#[derive(Args, Debug)]
-pub struct ParzenArgs {
-    /// The samples of the density estimate (.npy or IDX).
-    #[arg(long)]
-    samples: PathBuf,
-    /// The rows to evaluate (.npy or IDX).
-    #[arg(long)]
-    test: PathBuf,
-    /// Validation rows for choosing σ (required without --sigma).
-    #[arg(long)]
-    valid: Option<PathBuf>,
-    /// Use this σ instead of cross-validating.
-    #[arg(long)]
-    sigma: Option<f64>,
-    /// Print the report as JSON.
-    #[arg(long)]
-    json: bool,
-    #[command(flatten)]
-    device: DeviceArgs,
-}
-
-pub fn parzen(a: ParzenArgs) -> Result<(), CliError> {
-    let device = a.device.device()?;
-    let samples = read_matrix(&a.samples)?.to_tensor(&device);
-    let test = read_matrix(&a.test)?.to_tensor(&device);
-    let evaluator = ParzenEvaluator::paper_protocol();
-    let report = match (a.sigma, &a.valid) {
-        (Some(sigma), _) => evaluator.evaluate_with_sigma(&samples, &test, sigma)?,
-        (None, Some(valid)) => {
-            evaluator.evaluate(&samples, &read_matrix(valid)?.to_tensor(&device), &test)?
-        }
-        (None, None) => {
-            return Err(CliError::Usage(
-                "give --valid FILE to cross-validate σ, or --sigma S".into(),
-            ));
-        }
-    };
-    print_report(&report, a.json)
-}
 
 #[derive(Args, Debug)]
 pub struct SampleArgs {

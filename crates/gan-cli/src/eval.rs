@@ -8,10 +8,11 @@ use gan_data::Dataset;
 use gan_parzen::{ParzenConfig, ParzenEvaluator, ParzenReport};
 use serde::Serialize;
 
-use crate::commands::print_report;
+use crate::batches::head_rows;
 use crate::error::CliError;
 use crate::inputs::{check_rows, cycled_classes, generate, host, read_matrix, read_run};
 use crate::metrics::FeatureArgs;
+use crate::parzen::{GeneratedSamples, print_report};
 use crate::quality::{self, FeatureSpace, Metric, QualityReport};
 use crate::{DataArgs, DeviceArgs};
 
@@ -79,11 +80,29 @@ pub fn eval(a: EvalArgs) -> Result<(), CliError> {
     let device = a.device.device()?;
     let config = read_run(&a.run_dir)?;
     let g = crate::inputs::load_sampler(&a.run_dir, &device, a.weights.weights())?;
-    check_rows("--samples", a.samples, g.sample_shape().iter().product())?;
-    device.seed(a.seed);
-    let condition = cycled_classes(a.samples, g.condition_dim(), &device);
-    let samples = generate(&g, config.train.noise, a.samples, condition, &device);
+    // Parzen draws its samples again for each pass, never holding them all; the other
+    // measures and --tfd take them in memory.
+    let source = GeneratedSamples {
+        generator: &g,
+        noise: config.train.noise,
+        n: a.samples,
+        seed: a.seed,
+        device: device.clone(),
+    };
+    let in_memory = || -> Result<_, CliError> {
+        check_rows("--samples", a.samples, g.sample_shape().iter().product())?;
+        device.seed(a.seed);
+        let condition = cycled_classes(a.samples, g.condition_dim(), &device);
+        Ok(generate(
+            &g,
+            config.train.noise,
+            a.samples,
+            condition,
+            &device,
+        ))
+    };
     if let Some(path) = &a.tfd {
+        let samples = in_memory()?;
         if metrics.iter().any(|m| *m != Metric::Parzen) {
             return Err(CliError::Usage(
                 "--tfd measures the Parzen protocol per fold only (--metrics parzen)".into(),
@@ -92,13 +111,14 @@ pub fn eval(a: EvalArgs) -> Result<(), CliError> {
         let report = crate::tfd_eval::parzen_per_fold(path, &samples, a.test_rows, &device)?;
         return crate::tfd_eval::print(&report, a.json);
     }
+    let n_valid = ParzenConfig::default().n_valid;
     let (valid, test, train) = match a.valid.as_deref().zip(a.test.as_deref()) {
         Some((v, t)) => {
             let train = a.train.as_deref().map(read_matrix).transpose()?;
             if train.is_none() && a.metrics.contains(&Metric::All) {
                 metrics.remove(&Metric::Memorisation);
             }
-            (read_matrix(v)?, read_matrix(t)?, train)
+            (head_rows(v, n_valid)?, head_rows(t, a.test_rows)?, train)
         }
         None => {
             let mnist = a.data.mnist()?;
@@ -115,11 +135,7 @@ pub fn eval(a: EvalArgs) -> Result<(), CliError> {
             n_samples: a.samples,
             ..ParzenConfig::default()
         })
-        .evaluate(
-            &samples,
-            &valid.to_tensor(&device),
-            &test.to_tensor(&device),
-        )?;
+        .evaluate(&source, &valid.to_tensor(&device), &test.to_tensor(&device))?;
         Some(report)
     } else {
         None
@@ -129,6 +145,7 @@ pub fn eval(a: EvalArgs) -> Result<(), CliError> {
         print_report(&report, a.json)?;
         return Ok(());
     }
+    let samples = in_memory()?;
     let d = samples.dims()[1];
     let samples = Dataset::new(host(samples), vec![d], None)?;
     let mnist_shaped = g.sample_shape().iter().product::<usize>() == 784;

@@ -15,6 +15,7 @@ mod inpaint;
 mod inputs;
 mod interop;
 mod metrics;
+mod parzen;
 mod plot_records;
 mod plots;
 mod quality;
@@ -55,7 +56,7 @@ enum Command {
     /// precision/recall, class measures, memorisation.
     Eval(eval::EvalArgs),
     /// The Parzen-window evaluator on arrays from files (.npy or IDX).
-    Parzen(commands::ParzenArgs),
+    Parzen(parzen::ParzenArgs),
     /// Draw a grid of samples from a run's generator (Figure 2).
     Sample(commands::SampleArgs),
     /// Linear interpolations between random points of z-space (Figure 3), or between two real
@@ -141,7 +142,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Train(a) => train::train(*a),
         Command::Eval(a) => eval::eval(a),
-        Command::Parzen(a) => commands::parzen(a),
+        Command::Parzen(a) => parzen::parzen(a),
         Command::Sample(a) => commands::sample(a),
         Command::Interpolate(a) => commands::interpolate(a),
         Command::Export(a) => interop::export(a),

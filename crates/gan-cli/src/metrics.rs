@@ -8,6 +8,7 @@ use gan_data::Mixture2d;
 use gan_metrics::{Rows, mode_coverage};
 
 use crate::DeviceArgs;
+use crate::batches::{for_each_batch, open_rows};
 use crate::error::CliError;
 use crate::inputs::read_matrix;
 use crate::quality::{self, FeatureSpace, Metric, QualityOptions};
@@ -155,21 +156,27 @@ pub struct ModesArgs {
 }
 
 pub fn modes(a: ModesArgs) -> Result<(), CliError> {
-    let samples = read_matrix(&a.samples)?;
     let mixture = a.mixture.mixture();
-    let rows = Rows::from_f32(
-        "the samples",
-        samples.features(),
-        samples.len(),
-        samples.dim(),
-    )?;
     let centres = mixture
         .centres()
         .iter()
         .flat_map(|&(x, y)| [x, y])
         .collect();
     let centres = Rows::new("the centres", centres, mixture.centres().len(), 2)?;
-    let report = mode_coverage(&rows, &centres, mixture.std(), a.min_count)?;
+    // A batch of samples at a time; the counts add up.
+    let mut samples = open_rows(&a.samples)?;
+    let mut report: Option<gan_metrics::ModeCoverage> = None;
+    for_each_batch(&mut samples, |_, batch| {
+        let rows = Rows::from_f32("the samples", batch.features(), batch.len(), batch.dim())?;
+        let part = mode_coverage(&rows, &centres, mixture.std(), a.min_count)?;
+        report = Some(match report.take() {
+            Some(so_far) => so_far.merge(&part)?,
+            None => part,
+        });
+        Ok(())
+    })?;
+    let report =
+        report.ok_or_else(|| CliError::Usage(format!("{}: no samples", a.samples.display())))?;
     if a.json {
         crate::print_json(&report)?;
     } else {

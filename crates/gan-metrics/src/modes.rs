@@ -26,6 +26,27 @@ pub struct ModeCoverage {
     pub min_count: usize,
 }
 
+impl ModeCoverage {
+    /// The coverage of two sets of samples of the same mixture together (a file read in
+    /// batches): counts added, coverage and the fraction recomputed.
+    pub fn merge(mut self, other: &ModeCoverage) -> Result<Self> {
+        if self.counts.len() != other.counts.len() || self.min_count != other.min_count {
+            return Err(MetricsError::Parameter {
+                name: "mode coverage",
+                reason: "the parts measure different mixtures or thresholds".into(),
+            });
+        }
+        for (c, o) in self.counts.iter_mut().zip(&other.counts) {
+            *c += o;
+        }
+        self.high_quality += other.high_quality;
+        self.samples += other.samples;
+        self.high_quality_fraction = self.high_quality as f64 / self.samples as f64;
+        self.modes_covered = self.counts.iter().filter(|&&c| c >= self.min_count).count();
+        Ok(self)
+    }
+}
+
 /// Counts, for `samples` of a mixture whose components share standard deviation `sigma`, the
 /// high-quality samples (within 3σ of their nearest centre, Euclidean) per mode, and the modes
 /// with at least `min_count` of them.

@@ -188,7 +188,16 @@ fn mode_coverage_matches_reference() {
         ("grid_samples", grid25(), 0.05, 20, &e["grid25"]),
         ("ring_samples", ring8(), 0.02, 5, &e["ring8_min5"]),
     ] {
-        let got = mode_coverage(&rows(samples), &centres, sigma, min_count).unwrap();
+        let all = rows(samples);
+        let got = mode_coverage(&all, &centres, sigma, min_count).unwrap();
+        // In two parts, as `gan modes` reads a file in batches: the same report.
+        let cut = all.rows() / 3;
+        let (first, second): (Vec<usize>, Vec<usize>) =
+            ((0..cut).collect(), (cut..all.rows()).collect());
+        let part =
+            |idx: &[usize]| mode_coverage(&all.select(idx), &centres, sigma, min_count).unwrap();
+        let merged = part(&first).merge(&part(&second)).unwrap();
+        assert_eq!(merged, got, "{samples} in parts");
         let counts: Vec<usize> = key["counts"]
             .as_array()
             .unwrap()
