@@ -100,6 +100,37 @@ fn tiny_run(dir: &Path, preset: &str, data: &Path, shrink: impl Fn(&mut Value)) 
     run
 }
 
+/// Ctrl-C (SIGINT) two seconds into `generate`: a one-line error, exit 1, and neither the
+/// array nor its temporary file left.
+fn interrupted_leaves_nothing(run: &Path, codes: &Path, npy: &Path) {
+    let child = Command::new(env!("CARGO_BIN_EXE_gan"))
+        .args([
+            "generate",
+            "--backend",
+            "flex",
+            "--run-dir",
+            s(run),
+            "--z",
+            s(codes),
+            "--npy",
+        ])
+        .arg(npy)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    assert!(kill.unwrap().success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let last = stderr.trim_end().lines().last().unwrap_or("");
+    assert!(last.starts_with("error: interrupted"), "{stderr}");
+    assert!(!npy.exists() && !npy.with_extension("npy.tmp").exists());
+}
+
 #[test]
 fn commands_read_300000_images_in_bounded_memory() {
     let dir = tempfile::tempdir().unwrap();
@@ -205,6 +236,7 @@ fn commands_read_300000_images_in_bounded_memory() {
     let rows = gan_data::ArrayRows::open(&generated).unwrap();
     assert_eq!((rows.rows(), rows.dim()), (N, 784));
     drop(rows);
+    interrupted_leaves_nothing(&mlp, &codes, &d.join("interrupted.npy"));
     for file in [&completed, &reconstructed, &generated] {
         std::fs::remove_file(file).unwrap();
     }
