@@ -33,8 +33,10 @@ pub struct EvalArgs {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
-    /// Generator samples (the paper's Parzen estimate: 10,000).
-    #[arg(long, default_value_t = 10_000)]
+    /// Generator samples (the paper's Parzen estimate: 10,000; at most 10,000,000, which
+    /// Parzen draws again for each pass rather than holding).
+    #[arg(long, default_value_t = 10_000,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(..=10_000_000))]
     samples: usize,
     /// Test rows evaluated (the paper: all 10,000).
     #[arg(long, default_value_t = 10_000)]

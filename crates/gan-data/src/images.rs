@@ -163,7 +163,7 @@ pub fn read_array_with_labels(samples: &Path, labels: &Path) -> Result<Dataset> 
     })
 }
 
-fn is_npy(path: &Path) -> bool {
+pub(crate) fn is_npy(path: &Path) -> bool {
     path.extension()
         .is_some_and(|e| e.eq_ignore_ascii_case("npy"))
 }

@@ -129,7 +129,8 @@ impl ArrayRows {
         let mut prefix = vec![0u8; 12];
         let got = read_up_to(&mut reader, &mut prefix).map_err(|e| DataError::io(path, e))?;
         prefix.truncate(got);
-        if prefix.starts_with(b"\x93NUMPY") {
+        // As `read_array`: `.npy` by its name, IDX (raw or gzip) otherwise.
+        if crate::images::is_npy(path) {
             let (element, shape, reader) = read_npy_header(&prefix, reader, file_len, path)?;
             return Self::new(path, Box::new(reader), false, Encoding::Npy(element), shape);
         }

@@ -175,6 +175,8 @@ fn damaged_streams_are_length_or_format_errors_when_they_are_reached() {
         ),
         ("dtype.npy", npy_bytes("<i4", "(1, 1)", &[0; 4])),
         ("tiny", vec![0]),
+        // Named as `read_array` names them: a .npy array in a file not named .npy is IDX.
+        ("array.idx", npy_bytes("<f4", "(1, 1)", &[0; 4])),
     ] {
         let path = write(dir.path(), name, &bytes);
         assert!(
