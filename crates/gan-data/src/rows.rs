@@ -221,9 +221,12 @@ impl ArrayRows {
         }
         let take = max_rows.max(1).min(self.rows - self.next);
         let row_bytes = self.dim * self.encoding.size();
-        let mut bytes = vec![0u8; take * row_bytes];
-        let got = read_up_to(&mut self.source, &mut bytes).map_err(|e| self.error(e))?;
-        if got < bytes.len() {
+        // Grown with the bytes actually read: a gzip header may announce rows it lacks.
+        let want = (take * row_bytes) as u64;
+        let mut bytes = Vec::new();
+        let read = (&mut self.source).take(want).read_to_end(&mut bytes);
+        let got = read.map_err(|e| self.error(e))?;
+        if (got as u64) < want {
             return Err(DataError::Length {
                 path: self.path.clone(),
                 expected: (self.rows * row_bytes) as u64,

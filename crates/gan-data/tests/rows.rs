@@ -150,6 +150,17 @@ fn damaged_streams_are_length_or_format_errors_when_they_are_reached() {
             ..
         })
     ));
+    // A gzip header announcing 2³² − 1 rows of 784 bytes over 12 bytes: an error, not 3 TB.
+    let liar = write(
+        dir.path(),
+        "liar.gz",
+        &gz(&idx_bytes(0x08, &[u32::MAX, 784], &[7; 12])),
+    );
+    let err = ArrayRows::open(&liar)
+        .unwrap()
+        .next_chunk(usize::MAX)
+        .unwrap_err();
+    assert!(matches!(err, DataError::Length { actual: 12, .. }), "{err}");
     let err = read_chunked(&trailing_gz, 3).unwrap_err();
     assert!(
         matches!(
