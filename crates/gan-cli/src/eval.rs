@@ -11,6 +11,7 @@ use serde::Serialize;
 use crate::batches::head_rows;
 use crate::error::CliError;
 use crate::inputs::{check_rows, cycled_classes, generate, host, read_matrix, read_run};
+use crate::measured::Reduction;
 use crate::metrics::FeatureArgs;
 use crate::parzen::{GeneratedSamples, print_report};
 use crate::quality::{self, FeatureSpace, Metric, QualityReport};
@@ -166,7 +167,28 @@ pub fn eval(a: EvalArgs) -> Result<(), CliError> {
             "agreement measures a conditional run; this generator takes no class".into(),
         ));
     }
-    let quality = quality::compute(&metrics, &samples, &test, train.as_ref(), &options, &device)?;
+    let classifier = quality::classifier_for(&metrics, &options, &device)?;
+    let (keep_rows, _) = quality::needs(&metrics, &options);
+    let reduction = Reduction {
+        keep_rows,
+        classifier: classifier.as_ref(),
+        device: &device,
+    };
+    let rows_only = Reduction {
+        classifier: None,
+        ..reduction
+    };
+    let train = (train.as_ref())
+        .filter(|_| metrics.contains(&Metric::Memorisation))
+        .map(|t| rows_only.of_rows(t, "the training rows"))
+        .transpose()?;
+    let quality = quality::compute(
+        &metrics,
+        &reduction.of_rows(&samples, "the samples")?,
+        &reduction.of_rows(&test, "the test rows")?,
+        train.as_ref(),
+        &options,
+    )?;
     if a.json {
         let report = EvalReport { parzen, quality };
         crate::print_json(&report)?;

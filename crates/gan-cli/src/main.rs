@@ -14,6 +14,7 @@ mod inference;
 mod inpaint;
 mod inputs;
 mod interop;
+mod measured;
 mod metrics;
 mod parzen;
 mod plot_records;

@@ -10,7 +10,7 @@ use gan_metrics::{Rows, mode_coverage};
 use crate::DeviceArgs;
 use crate::batches::{for_each_batch, open_rows};
 use crate::error::CliError;
-use crate::inputs::read_matrix;
+use crate::measured::Reduction;
 use crate::quality::{self, FeatureSpace, Metric, QualityOptions};
 
 /// The feature-space options `gan metrics` and `gan eval` share.
@@ -104,18 +104,28 @@ pub fn metrics(a: MetricsArgs) -> Result<(), CliError> {
         ));
     }
     let device = a.device.device()?;
-    let samples = read_matrix(&a.samples)?;
-    let reference = read_matrix(&a.reference)?;
-    let train = a.train.as_deref().map(read_matrix).transpose()?;
     let options = a.features.options(FeatureSpace::Raw, a.seed)?;
-    let report = quality::compute(
-        &metrics,
-        &samples,
-        &reference,
-        train.as_ref(),
-        &options,
-        &device,
-    )?;
+    // Each file a batch at a time, reduced to what the metrics compare.
+    let classifier = quality::classifier_for(&metrics, &options, &device)?;
+    let (keep_rows, _) = quality::needs(&metrics, &options);
+    let reduction = Reduction {
+        keep_rows,
+        classifier: classifier.as_ref(),
+        device: &device,
+    };
+    let samples = reduction.of_file(&a.samples)?;
+    let reference = reduction.of_file(&a.reference)?;
+    let train = (a.train.as_deref())
+        .filter(|_| metrics.contains(&Metric::Memorisation))
+        .map(|path| {
+            let rows_only = Reduction {
+                classifier: None,
+                ..reduction
+            };
+            rows_only.of_file(path)
+        })
+        .transpose()?;
+    let report = quality::compute(&metrics, &samples, &reference, train.as_ref(), &options)?;
     quality::print(&report, a.json)?;
     Ok(())
 }

@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 
 use burn::tensor::Device;
 use clap::ValueEnum;
-use gan_data::Dataset;
 use gan_metrics::{
     ClassAgreement, ClassScore, KidSubsets, MemorisationSummary, Prdc, Rows, class_agreement,
     class_histogram, class_score, fid, kid, kid_subsets, memorisation, prdc,
@@ -14,6 +13,7 @@ use gan_metrics::{
 use serde::Serialize;
 
 use crate::error::CliError;
+use crate::measured::Measured;
 
 /// Where the rows compared by FID, KID and the k-NN measures come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
@@ -102,62 +102,73 @@ pub struct QualityReport {
     pub class_agreement: Option<ClassAgreement>,
 }
 
-fn rows(what: &'static str, data: &Dataset) -> Result<Rows, CliError> {
+fn rows(what: &'static str, values: &[f32], len: usize) -> Result<Rows, CliError> {
     Ok(Rows::from_f32(
         what,
-        data.features(),
-        data.len(),
-        data.dim(),
+        values,
+        len,
+        values.len() / len.max(1),
     )?)
 }
 
-/// Computes `metrics` (Parzen excluded) of `samples` against `reference`; `train` is the
-/// training set memorisation measures distances to.
-pub fn compute(
+const FEATURE_METRICS: [Metric; 3] = [Metric::Fid, Metric::Kid, Metric::Prdc];
+
+/// Whether `metrics` compare the rows themselves (raw features, memorisation), and whether
+/// they need the MNIST classifier: what each batch of rows is reduced to ([`Measured`]).
+pub fn needs(metrics: &BTreeSet<Metric>, options: &QualityOptions) -> (bool, bool) {
+    let feature_metrics = FEATURE_METRICS.iter().any(|m| metrics.contains(m));
+    let raw = feature_metrics && options.features == FeatureSpace::Raw;
+    let classifier = metrics.contains(&Metric::Classes)
+        || metrics.contains(&Metric::Agreement)
+        || (feature_metrics && options.features == FeatureSpace::Mnist);
+    (raw || metrics.contains(&Metric::Memorisation), classifier)
+}
+
+/// The classifier `metrics` need, loaded, if they need one.
+pub fn classifier_for(
     metrics: &BTreeSet<Metric>,
-    samples: &Dataset,
-    reference: &Dataset,
-    train: Option<&Dataset>,
     options: &QualityOptions,
     device: &Device,
+) -> Result<Option<gan_nn::ImageClassifier>, CliError> {
+    if !needs(metrics, options).1 {
+        return Ok(None);
+    }
+    Ok(Some(load_classifier(&options.classifier, device)?.0))
+}
+
+/// Computes `metrics` (Parzen excluded) of `samples` against `reference`, each reduced as
+/// [`needs`] says; `train` is the training set memorisation measures distances to.
+pub fn compute(
+    metrics: &BTreeSet<Metric>,
+    samples: &Measured,
+    reference: &Measured,
+    train: Option<&Measured>,
+    options: &QualityOptions,
 ) -> Result<QualityReport, CliError> {
-    if samples.dim() != reference.dim() {
+    if samples.dim != reference.dim {
         return Err(CliError::Usage(format!(
             "the samples have {} values per row, the reference {}",
-            samples.dim(),
-            reference.dim()
+            samples.dim, reference.dim
         )));
     }
     let mut report = QualityReport {
-        samples: samples.len(),
-        reference: reference.len(),
+        samples: samples.len,
+        reference: reference.len,
         ..Default::default()
     };
-    let feature_metrics = [Metric::Fid, Metric::Kid, Metric::Prdc];
-    let needs_classifier = metrics.contains(&Metric::Classes)
-        || metrics.contains(&Metric::Agreement)
-        || (options.features == FeatureSpace::Mnist
-            && feature_metrics.iter().any(|m| metrics.contains(m)));
-    let outputs = if needs_classifier {
-        let (model, _) = load_classifier(&options.classifier, device)?;
-        let s = gan_train::classifier_outputs(&model, samples, device, 500)?;
-        let r = gan_train::classifier_outputs(&model, reference, device, 500)?;
-        Some((s, r))
-    } else {
-        None
-    };
-    if feature_metrics.iter().any(|m| metrics.contains(m)) {
-        let (s, r) = match (&outputs, options.features) {
-            (Some(((sf, _), (rf, _))), FeatureSpace::Mnist) => {
-                let dim = sf.len() / samples.len().max(1);
-                (
-                    Rows::from_f32("the samples' features", sf, samples.len(), dim)?,
-                    Rows::from_f32("the reference's features", rf, reference.len(), dim)?,
-                )
-            }
-            _ => (
-                rows("the samples", samples)?,
-                rows("the reference", reference)?,
+    if FEATURE_METRICS.iter().any(|m| metrics.contains(m)) {
+        let (s, r) = match options.features {
+            FeatureSpace::Mnist => (
+                rows("the samples' features", &samples.features, samples.len)?,
+                rows(
+                    "the reference's features",
+                    &reference.features,
+                    reference.len,
+                )?,
+            ),
+            FeatureSpace::Raw => (
+                rows("the samples", &samples.rows, samples.len)?,
+                rows("the reference", &reference.rows, reference.len)?,
             ),
         };
         report.features = Some(options.features);
@@ -176,17 +187,17 @@ pub fn compute(
             report.k = Some(options.k);
         }
     }
-    let probabilities = match &outputs {
-        Some(((_, p), _)) => Some(Rows::from_f32(
-            "the class probabilities",
-            p,
-            samples.len(),
-            p.len() / samples.len().max(1),
-        )?),
-        None => None,
-    };
+    let probabilities = (!samples.probabilities.is_empty())
+        .then(|| {
+            rows(
+                "the class probabilities",
+                &samples.probabilities,
+                samples.len,
+            )
+        })
+        .transpose()?;
     if let (true, Some(p)) = (metrics.contains(&Metric::Classes), &probabilities) {
-        report.class_score = Some(class_score(p, 10.min(samples.len()))?);
+        report.class_score = Some(class_score(p, 10.min(samples.len))?);
         report.class_histogram = Some(class_histogram(p));
     }
     if let (true, Some(p)) = (metrics.contains(&Metric::Agreement), &probabilities) {
@@ -199,11 +210,10 @@ pub fn compute(
         let train = train.ok_or_else(|| {
             CliError::Usage("memorisation needs the training images (--train)".into())
         })?;
-        let held_out = rows("the reference", reference)?;
         let found = memorisation(
-            &rows("the samples", samples)?,
-            &rows("the training rows", train)?,
-            &held_out,
+            &rows("the samples", &samples.rows, samples.len)?,
+            &rows("the training rows", &train.rows, train.len)?,
+            &rows("the reference", &reference.rows, reference.len)?,
         )?;
         report.memorisation = Some(found.summary);
     }
