@@ -22,12 +22,15 @@ impl Dataset {
         item_shape: Vec<usize>,
         labels: Option<Vec<u8>>,
     ) -> Result<Self> {
-        let dim: usize = item_shape.iter().product();
-        if dim == 0 {
-            return Err(DataError::Invalid(format!(
-                "item shape {item_shape:?} has no features"
-            )));
-        }
+        let dim = item_shape
+            .iter()
+            .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+            .filter(|&dim| dim > 0)
+            .ok_or_else(|| {
+                DataError::Invalid(format!(
+                    "item shape {item_shape:?} has no features or overflows"
+                ))
+            })?;
         if !features.len().is_multiple_of(dim) {
             return Err(DataError::Invalid(format!(
                 "{} values do not form rows of {dim} features",

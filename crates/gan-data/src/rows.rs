@@ -170,13 +170,17 @@ impl ArrayRows {
         } else {
             shape[1..].to_vec()
         };
-        let dim: usize = item_shape.iter().product();
-        if dim == 0 {
-            return Err(DataError::format(
-                path,
-                format!("shape {shape:?} has an empty item"),
-            ));
-        }
+        // Checked: with no rows, the payload's size says nothing of an item's.
+        let dim = item_shape
+            .iter()
+            .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+            .filter(|&dim| dim > 0)
+            .ok_or_else(|| {
+                DataError::format(
+                    path,
+                    format!("shape {shape:?} has an empty or oversized item"),
+                )
+            })?;
         Ok(Self {
             path: path.to_path_buf(),
             source,

@@ -186,6 +186,11 @@ fn damaged_streams_are_length_or_format_errors_when_they_are_reached() {
         ),
         ("dtype.npy", npy_bytes("<i4", "(1, 1)", &[0; 4])),
         ("tiny", vec![0]),
+        // No rows, so no payload to bound the items: 2³¹·2³¹·2³¹ values a row (found by fuzzing).
+        (
+            "huge-item.idx",
+            idx_bytes(0x08, &[0, 1 << 31, 1 << 31, 1 << 31], &[]),
+        ),
         // Named as `read_array` names them: a .npy array in a file not named .npy is IDX.
         ("array.idx", npy_bytes("<f4", "(1, 1)", &[0; 4])),
     ] {
