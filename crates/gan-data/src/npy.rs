@@ -67,7 +67,21 @@ pub(crate) fn read_npy_header<R: Read>(
 ) -> Result<(NpyElement, Vec<usize>, R)> {
     let bad = |reason: String| DataError::format(path, reason);
     let header_end = check_preamble(prefix, total_len).map_err(bad)?;
-    let file = npyz::NpyFile::new(std::io::Cursor::new(prefix.to_vec()).chain(rest))
+    // The header text, read and checked before npyz parses it (see `check_header_text`).
+    let mut rest = rest;
+    let text_len = header_end.saturating_sub(prefix.len() as u64);
+    if text_len > MAX_HEADER_BYTES {
+        return Err(bad(format!(
+            "a header of {header_end} bytes (NumPy writes under {MAX_HEADER_BYTES})"
+        )));
+    }
+    let mut head = prefix.to_vec();
+    (&mut rest)
+        .take(text_len)
+        .read_to_end(&mut head)
+        .map_err(|e| DataError::io(path, e))?;
+    check_header_text(&head[prefix.len().min(head.len())..]).map_err(bad)?;
+    let file = npyz::NpyFile::new(std::io::Cursor::new(head).chain(rest))
         .map_err(|e| bad(format!("not a valid .npy file: {e}")))?;
     let header = file.header().clone();
     if header.order() != npyz::Order::C {
@@ -111,6 +125,20 @@ pub(crate) fn read_npy_header<R: Read>(
     let (cursor, rest) = file.into_inner().into_inner();
     debug_assert_eq!(cursor.position(), cursor.get_ref().len() as u64);
     Ok((element, shape, rest))
+}
+
+/// The longest header read: NumPy pads a plain array's header to a few dozen bytes.
+const MAX_HEADER_BYTES: u64 = 64 * 1024;
+
+/// A plain array's header is a dict of a dtype string, a bool and one shape tuple. Anything
+/// nested deeper is refused before npyz's parser sees it: its grammar backtracks, and a
+/// 276-byte header of nested braces kept it busy for minutes (found by fuzzing).
+fn check_header_text(text: &[u8]) -> std::result::Result<(), String> {
+    let count = |c: u8| text.iter().filter(|&&b| b == c).count();
+    if count(b'{') > 1 || count(b'(') > 1 || count(b'[') > 0 {
+        return Err("the header is not a plain array's (nested or structured)".into());
+    }
+    Ok(())
 }
 
 /// Checks the magic, version and header length against the file's length; returns where the
