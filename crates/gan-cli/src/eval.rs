@@ -168,12 +168,7 @@ pub fn eval(a: EvalArgs) -> Result<(), CliError> {
         ));
     }
     let classifier = quality::classifier_for(&metrics, &options, &device)?;
-    let (keep_rows, _) = quality::needs(&metrics, &options);
-    let reduction = Reduction {
-        keep_rows,
-        classifier: classifier.as_ref(),
-        device: &device,
-    };
+    let reduction = quality::reduction(&metrics, &options, classifier.as_ref(), &device);
     let rows_only = Reduction {
         classifier: None,
         ..reduction

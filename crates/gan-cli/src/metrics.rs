@@ -107,12 +107,7 @@ pub fn metrics(a: MetricsArgs) -> Result<(), CliError> {
     let options = a.features.options(FeatureSpace::Raw, a.seed)?;
     // Each file a batch at a time, reduced to what the metrics compare.
     let classifier = quality::classifier_for(&metrics, &options, &device)?;
-    let (keep_rows, _) = quality::needs(&metrics, &options);
-    let reduction = Reduction {
-        keep_rows,
-        classifier: classifier.as_ref(),
-        device: &device,
-    };
+    let reduction = quality::reduction(&metrics, &options, classifier.as_ref(), &device);
     let samples = reduction.of_file(&a.samples)?;
     let reference = reduction.of_file(&a.reference)?;
     let train = (a.train.as_deref())

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use burn::tensor::{Device, Tensor};
 use clap::Args;
-use gan_parzen::{ParzenError, ParzenEvaluator, ParzenReport, SampleSource, mean_and_se};
+use gan_parzen::{ParzenError, ParzenEvaluator, ParzenReport, SampleSource};
 
 use crate::DeviceArgs;
 use crate::batches::{BATCH_ROWS, for_each_batch, head_rows, open_rows};
@@ -104,15 +104,7 @@ pub fn parzen_of_file(
     if ll.is_empty() {
         return Err(ParzenError::Empty("test").into());
     }
-    let (mean, se) = mean_and_se(&ll);
-    Ok(ParzenReport {
-        mean,
-        se,
-        sigma,
-        grid: Vec::new(),
-        n_test: ll.len(),
-        n_samples: samples.shape()[0],
-    })
+    Ok(ParzenReport::of_rows(&ll, sigma, samples.shape()[0]))
 }
 
 pub fn parzen(a: ParzenArgs) -> Result<(), CliError> {

@@ -13,7 +13,7 @@ use gan_metrics::{
 use serde::Serialize;
 
 use crate::error::CliError;
-use crate::measured::Measured;
+use crate::measured::{Measured, Reduction};
 
 /// Where the rows compared by FID, KID and the k-NN measures come from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Serialize)]
@@ -134,6 +134,21 @@ pub fn classifier_for(
         return Ok(None);
     }
     Ok(Some(load_classifier(&options.classifier, device)?.0))
+}
+
+/// How each batch of rows is reduced for `metrics`, with the classifier [`classifier_for`]
+/// loaded for them.
+pub fn reduction<'a>(
+    metrics: &BTreeSet<Metric>,
+    options: &QualityOptions,
+    classifier: Option<&'a gan_nn::ImageClassifier>,
+    device: &'a Device,
+) -> Reduction<'a> {
+    Reduction {
+        keep_rows: needs(metrics, options).0,
+        classifier,
+        device,
+    }
 }
 
 /// Computes `metrics` (Parzen excluded) of `samples` against `reference`, each reduced as

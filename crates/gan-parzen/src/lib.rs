@@ -166,6 +166,22 @@ pub struct ParzenReport {
     pub n_samples: usize,
 }
 
+impl ParzenReport {
+    /// The report of per-row log-likelihoods `ll` under `sigma` with `n_samples` samples
+    /// (no cross-validation grid).
+    pub fn of_rows(ll: &[f64], sigma: f64, n_samples: usize) -> Self {
+        let (mean, se) = mean_and_se(ll);
+        Self {
+            mean,
+            se,
+            sigma,
+            grid: Vec::new(),
+            n_test: ll.len(),
+            n_samples,
+        }
+    }
+}
+
 /// The Parzen-window evaluator.
 #[derive(Debug, Clone, Default)]
 pub struct ParzenEvaluator {
@@ -309,15 +325,7 @@ impl ParzenEvaluator {
         sigma: f64,
     ) -> Result<ParzenReport, ParzenError> {
         let ll = self.log_likelihoods(samples, test, &[sigma])?.remove(0);
-        let (mean, se) = mean_and_se(&ll);
-        Ok(ParzenReport {
-            mean,
-            se,
-            sigma,
-            grid: Vec::new(),
-            n_test: ll.len(),
-            n_samples: samples.shape()[0],
-        })
+        Ok(ParzenReport::of_rows(&ll, sigma, samples.shape()[0]))
     }
 }
 
